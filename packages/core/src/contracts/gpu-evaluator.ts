@@ -1,0 +1,30 @@
+import type { ApiVersion } from "../api-version.js";
+import type { EvaluationResult, MeasurementKind } from "../domain/evaluation-result.js";
+import type { GemmTask } from "../domain/gemm-task.js";
+import type { KernelCandidate } from "../domain/kernel-candidate.js";
+import type { CallOptions } from "./call-options.js";
+
+export interface EvaluatorDescription {
+  name: string;
+  measurement: MeasurementKind;
+  /** Devices work is spread over (GPU names, or queue workers). */
+  devices: string[];
+  /** Candidates that can be in evaluation at once. */
+  concurrency: number;
+}
+
+/**
+ * Compiles, checks and times candidates.
+ *
+ * Invariants: a candidate never runs in the caller's process; every failure (compile error, crash, timeout,
+ * wrong result) is a result with a status and a reason, never a thrown error; a speedup is a ratio of medians
+ * measured in one process; `measurement` says whether times were measured or estimated.
+ */
+export interface GpuEvaluator {
+  readonly apiVersion: ApiVersion;
+  readonly name: string;
+  describe(options?: CallOptions): Promise<EvaluatorDescription>;
+  evaluate(candidate: KernelCandidate, task: GemmTask, options?: CallOptions): Promise<EvaluationResult>;
+  /** Stops helper processes and releases devices. Idempotent. */
+  close(): Promise<void>;
+}

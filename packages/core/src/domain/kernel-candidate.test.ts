@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { candidateId, stableStringify } from "./kernel-candidate.js";
+import { launchDescriptorSchema } from "./launch-descriptor.js";
+
+const launch = launchDescriptorSchema.parse({ grid: [4, 4, 1], block: [128, 1, 1] });
+
+describe("candidateId", () => {
+  it("is a content address: equal content, equal id; any change, another id", () => {
+    const base = {
+      taskKey: "hgemm.f16f32.nn.64x64x64.sm90",
+      source: "__global__ void k(){}",
+      entry: "k",
+      launch,
+    };
+    expect(candidateId(base)).toBe(candidateId({ ...base, launch: { ...launch } }));
+    expect(candidateId(base)).toMatch(/^[0-9a-f]{24}$/);
+    expect(candidateId({ ...base, source: `${base.source} ` })).not.toBe(candidateId(base));
+    expect(candidateId({ ...base, launch: { ...launch, dynamicSharedBytes: 1024 } })).not.toBe(
+      candidateId(base),
+    );
+  });
+
+  it("serializes objects independently of key order", () => {
+    expect(stableStringify({ b: 1, a: [2, { d: 3, c: 4 }] })).toBe(
+      stableStringify({ a: [2, { c: 4, d: 3 }], b: 1 }),
+    );
+  });
+});
+
+describe("launchDescriptorSchema", () => {
+  it("fills defaults and refuses blocks over 1024 threads", () => {
+    expect(launch).toMatchObject({ dynamicSharedBytes: 0, workspaceBytes: 0, zeroWorkspace: false });
+    const result = launchDescriptorSchema.safeParse({ grid: [1, 1, 1], block: [64, 32, 1] });
+    expect(result.success).toBe(false);
+  });
+});

@@ -1,0 +1,38 @@
+import type { GenerationFailure } from "../contracts/kernel-generator.js";
+import type { PolicyUpdateReport } from "../contracts/policy-trainer.js";
+import type { EvaluationResult, MeasurementKind } from "../domain/evaluation-result.js";
+import type { KernelCandidate } from "../domain/kernel-candidate.js";
+import type { AdvantageRecord, RewardRecord } from "../domain/reward-record.js";
+import { EventBus } from "./event-bus.js";
+
+/**
+ * Everything the run loop announces. The UI, the report writer and the archive subscribe; none of them
+ * reaches into the loop. Payloads are plain data (serializable as JSON lines for `--json`).
+ */
+export interface RunEvents {
+  "run-started": {
+    runId: string;
+    rounds: number;
+    taskKeys: string[];
+    measurement: MeasurementKind;
+    resumed: boolean;
+  };
+  "round-started": { runId: string; round: number };
+  "task-started": { runId: string; round: number; taskKey: string };
+  "passages-retrieved": { runId: string; taskKey: string; count: number; sources: string[] };
+  "generator-text": { runId: string; taskKey: string; candidateIndex: number; text: string };
+  "candidate-generated": { runId: string; round: number; candidate: KernelCandidate };
+  "generation-failed": { runId: string; round: number; taskKey: string; failure: GenerationFailure };
+  "candidate-evaluated": { runId: string; round: number; result: EvaluationResult };
+  "reward-computed": { runId: string; reward: RewardRecord; advantage?: AdvantageRecord };
+  "policy-updated": { runId: string; round: number; report: PolicyUpdateReport };
+  "round-finished": { runId: string; round: number; evaluated: number; bestSpeedups: Record<string, number> };
+  "run-finished": { runId: string; evaluated: number; durationMilliseconds: number };
+  "run-failed": { runId: string; error: { code: string; message: string } };
+  log: { level: "debug" | "info" | "warn" | "error"; source: string; message: string };
+}
+
+export type RunEventType = keyof RunEvents;
+
+/** The event bus of a run. */
+export class RunEventBus extends EventBus<RunEvents> {}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      "packages/core",
+      "packages/cli",
+      "packages/gpu-runner",
+      "packages/plugins/*",
+      "docs/examples/*",
+    ],
+  },
+});
