@@ -6,8 +6,8 @@ export default defineConfig({
       "packages/core",
       "packages/cli",
       "packages/gpu-runner",
-      "packages/plugins/*",
-      "docs/examples/*",
+      "packages/plugins/*/vitest.config.ts",
+      "docs/examples/*/vitest.config.ts",
     ],
   },
 });

@@ -1,0 +1,48 @@
+import { parseArguments } from "./arguments/parse-arguments.js";
+import { UsageError } from "./arguments/usage-error.js";
+import type { CliContext } from "./cli-context.js";
+import { cliVersion } from "./cli-version.js";
+import { doctorCommand } from "./commands/doctor-command.js";
+import { initCommand } from "./commands/init-command.js";
+import { pluginsCommand } from "./commands/plugins-command.js";
+import { chooseOutputMode, type OutputMode, present, reportError, writeJson } from "./output/present.js";
+import { HelpScreen } from "./ui/help-screen.js";
+
+/**
+ * Runs one kforge invocation and returns its exit status: 0 success, 1 failure, 2 a command line that
+ * could not be understood.
+ */
+export async function main(argv: readonly string[], context: CliContext): Promise<number> {
+  let mode: OutputMode = chooseOutputMode(argv.includes("--json"), context);
+  try {
+    const parsed = parseArguments(argv);
+    if (parsed.kind === "version") {
+      context.stdout.write(`${mode === "json" ? JSON.stringify({ version: cliVersion() }) : cliVersion()}\n`);
+      return 0;
+    }
+    if (parsed.kind === "help") {
+      if (mode === "json") writeJson(context, { version: cliVersion(), topic: parsed.topic ?? null });
+      else await present(<HelpScreen version={cliVersion()} topic={parsed.topic} />, context, mode);
+      return 0;
+    }
+    mode = chooseOutputMode(parsed.flags.json === true, context);
+    const config = typeof parsed.flags.config === "string" ? parsed.flags.config : undefined;
+    switch (parsed.command) {
+      case "doctor":
+        return await doctorCommand(context, mode);
+      case "plugins":
+        return await pluginsCommand(context, mode, config);
+      case "init":
+        return await initCommand(context, mode, {
+          output: typeof parsed.flags.output === "string" ? parsed.flags.output : undefined,
+          force: parsed.flags.force === true,
+        });
+      case "help":
+        await present(<HelpScreen version={cliVersion()} />, context, mode === "json" ? "plain" : mode);
+        return 0;
+    }
+  } catch (error) {
+    reportError(error, context, mode);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
