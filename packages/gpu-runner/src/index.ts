@@ -1,3 +1,22 @@
+export { archFlags, archFromComputeCapability } from "./compile/arch-flags.js";
+export { compileKey, defaultCacheDirectory } from "./compile/compile-cache.js";
+export {
+  BASE_NVCC_FLAGS,
+  type CompileOutcome,
+  CompilePool,
+  type CompilePoolOptions,
+  type CompileRequest,
+} from "./compile/compile-pool.js";
+export { type PtxasFunctionReport, parsePtxasReport } from "./compile/ptxas-report.js";
+export { type ProcessOutcome, runProcess } from "./compile/run-process.js";
+export { dumpSass } from "./sass/dump-sass.js";
+export { functionSass, type SassMathSummary, summarizeSassMath } from "./sass/sass-accumulator.js";
+export {
+  ALLOWED_INCLUDES,
+  type ScreeningRejection,
+  screenSource,
+  stripCommentsAndStrings,
+} from "./screening/screen-source.js";
 export { type GpuInfo, type GpuListing, listGpus, parseGpuQuery } from "./toolkit/list-gpus.js";
 export { type CublasLocation, cublasSearchDirectories, locateCublas } from "./toolkit/locate-cublas.js";
 export {
