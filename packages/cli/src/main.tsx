@@ -26,12 +26,15 @@ export async function main(argv: readonly string[], context: CliContext): Promis
       return 0;
     }
     mode = chooseOutputMode(parsed.flags.json === true, context);
-    const config = typeof parsed.flags.config === "string" ? parsed.flags.config : undefined;
     switch (parsed.command) {
       case "doctor":
         return await doctorCommand(context, mode);
       case "plugins":
-        return await pluginsCommand(context, mode, config);
+        return await pluginsCommand(
+          context,
+          mode,
+          typeof parsed.flags.config === "string" ? parsed.flags.config : undefined,
+        );
       case "init":
         return await initCommand(context, mode, {
           output: typeof parsed.flags.output === "string" ? parsed.flags.output : undefined,

@@ -9,6 +9,10 @@ export {
 } from "./compile/compile-pool.js";
 export { type PtxasFunctionReport, parsePtxasReport } from "./compile/ptxas-report.js";
 export { type ProcessOutcome, runProcess } from "./compile/run-process.js";
+export { buildHarness, type HarnessBuild, nativeSourceDirectory } from "./harness/build-harness.js";
+export { HarnessExitedError, HarnessRequestError, HarnessTimeoutError } from "./harness/harness-errors.js";
+export { HarnessProcess, type HarnessProcessOptions } from "./harness/harness-process.js";
+export * from "./harness/harness-protocol.js";
 export { dumpSass } from "./sass/dump-sass.js";
 export { functionSass, type SassMathSummary, summarizeSassMath } from "./sass/sass-accumulator.js";
 export {

@@ -1,4 +1,4 @@
-import { API_VERSION, definePlugin, TOKENS } from "@kernelforge/core";
+import { definePlugin, TOKENS } from "@kernelforge/core";
 import { ContainerModule } from "inversify";
 import { KeywordRetriever } from "./keyword-retriever.js";
 import { keywordRetrieverOptionsSchema, PLUGIN_NAME } from "./options.js";
@@ -9,7 +9,8 @@ export { type KeywordRetrieverOptions, keywordRetrieverOptionsSchema } from "./o
 /** The plugin object the loader reads: a name, the API version, the options schema and the bindings. */
 export default definePlugin({
   name: PLUGIN_NAME,
-  apiVersion: API_VERSION,
+  // The plugin API this package was written for, as a literal: a core speaking another version refuses it.
+  apiVersion: "v1",
   description: "Keyword retriever over short notes written in the config",
   configSchema: keywordRetrieverOptionsSchema,
   module: new ContainerModule(({ bind }) => {

@@ -16,11 +16,6 @@ export interface CommandSpecification {
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: Record<string, FlagSpecification> = {
   json: { type: "boolean", description: "print machine-readable JSON instead of the terminal UI" },
-  config: {
-    type: "string",
-    value: "file",
-    description: "config file (default: kforge.config.{ts,mts,js,mjs,json} here)",
-  },
   help: { type: "boolean", short: "h", description: "show help" },
 };
 
@@ -34,7 +29,13 @@ export const COMMANDS = {
   plugins: {
     summary: "list the plugins the config loads, where from, their versions and what they provide",
     usage: "kforge plugins [--config file] [--json]",
-    flags: {},
+    flags: {
+      config: {
+        type: "string",
+        value: "file",
+        description: "config file (default: kforge.config.{ts,mts,js,mjs,json} here)",
+      },
+    },
   },
   init: {
     summary: "write a commented kforge.config.ts holding the embedded defaults",

@@ -18,6 +18,12 @@ describe("parseArguments", () => {
     expect(parseArguments(["--version"])).toEqual({ kind: "version" });
     expect(parseArguments(["doctor", "--help"])).toEqual({ kind: "help", topic: "doctor" });
     expect(parseArguments(["help", "init"])).toEqual({ kind: "help", topic: "init" });
+    expect(parseArguments(["--json", "doctor"])).toMatchObject({
+      kind: "command",
+      command: "doctor",
+      flags: { json: true },
+    });
+    expect(parseArguments(["plugins", "--config", "x.json"])).toMatchObject({ flags: { config: "x.json" } });
     expect(parseArguments(["init", "--force", "--output", "x.ts", "--json"])).toMatchObject({
       kind: "command",
       command: "init",
@@ -37,6 +43,7 @@ describe("parseArguments", () => {
     expect(usageError(["init", "--output"]).message).toContain("--output");
     expect(usageError(["plugins", "extra"]).message).toBe('Unexpected argument "extra" for "plugins"');
     expect(usageError(["--frobnicate"]).message).toContain("--frobnicate");
+    expect(usageError(["doctor", "--config", "x.json"]).message).toContain("--config");
     expect(usageError(["help", "nothing"]).message).toContain("nothing");
   });
 });

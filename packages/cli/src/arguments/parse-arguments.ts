@@ -24,10 +24,14 @@ export type ParsedArguments =
  */
 export function parseArguments(argv: readonly string[]): ParsedArguments {
   if (argv.includes("--version") || argv.includes("-v")) return { kind: "version" };
-  const first = argv[0];
-  if (first === undefined || first === "--help" || first === "-h") return { kind: "help" };
-  if (first.startsWith("-")) {
-    throw new UsageError(`Unknown option ${JSON.stringify(first)} before a command`);
+  // Global flags are all booleans, so the command is the first argument that is not a flag.
+  const commandIndex = argv.findIndex((argument) => !argument.startsWith("-"));
+  const first = commandIndex < 0 ? undefined : argv[commandIndex];
+  const rest = argv.filter((_, index) => index !== commandIndex);
+  if (first === undefined) {
+    const unknown = argv.find((argument) => !["--help", "-h", "--json"].includes(argument));
+    if (unknown) throw new UsageError(`Unknown option ${JSON.stringify(unknown)} without a command`);
+    return { kind: "help" };
   }
   if (!isCommandName(first)) {
     const known = Object.keys(COMMANDS);
@@ -42,7 +46,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv.slice(1)],
+      args: rest,
       options: Object.fromEntries(
         Object.entries(flags).map(([name, flag]) => [
           name,

@@ -33,7 +33,7 @@ export default defineConfig({
     seed: ${show(search.seed)},
     // Most documentation passages retrieved for each generation.
     passages: ${show(search.passages)},
-    // generator: "template",  // which KernelGenerator to use when several are loaded
+    // generator: "<name>",  // which KernelGenerator to use when several are loaded (see \`kforge plugins\`)
   },
 
   evaluation: {
@@ -45,7 +45,7 @@ export default defineConfig({
     suspectSpeedup: ${show(evaluation.suspectSpeedup)},
     compileTimeoutSeconds: ${show(evaluation.compileTimeoutSeconds)},
     runTimeoutSeconds: ${show(evaluation.runTimeoutSeconds)},
-    // evaluator: "nvcc",  // which GpuEvaluator to use when several are loaded
+    // evaluator: "<name>",  // which GpuEvaluator to use when several are loaded (see \`kforge plugins\`)
   },
 
   archive: {

@@ -14,7 +14,7 @@ export const gpuCheck: DoctorCheck = {
         summary: listing.driverTool
           ? `none visible (nvidia-smi: ${listing.error ?? "no devices"})`
           : "none visible (no nvidia-smi)",
-        hint: "Runs here use estimate mode. To measure, run on a GPU host, or start `kforge worker` there.",
+        hint: "Candidates can be compiled here but not run or timed: measuring needs a host with an NVIDIA GPU.",
         details: { gpus: [] },
       };
     }

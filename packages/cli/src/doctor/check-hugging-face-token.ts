@@ -12,7 +12,7 @@ export const huggingFaceTokenCheck: DoctorCheck = {
         label: "Hugging Face token",
         status: "missing",
         summary: "HF_TOKEN is not set",
-        hint: "Needed for LLM generation through Inference Providers; a local endpointUrl and the offline template generator do not need it.",
+        hint: "Needed for LLM kernel generation through Hugging Face Inference Providers; a local inference endpoint does not need it.",
       };
     }
     return {

@@ -12,7 +12,7 @@ export const nvccCheck: DoctorCheck = {
         label: "nvcc",
         status: "missing",
         summary: "not found",
-        hint: "Install the CUDA toolkit or set CUDA_HOME. Without nvcc candidates cannot be compiled; runs can only estimate.",
+        hint: "Install the CUDA toolkit or set CUDA_HOME. Without nvcc, candidate kernels cannot be compiled.",
         details: { searched: nvccCandidates(env) },
       };
     }

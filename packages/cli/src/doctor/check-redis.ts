@@ -103,7 +103,7 @@ export const redisCheck: DoctorCheck = {
         label: "Redis",
         status: "missing",
         summary: `not reachable at ${shown} (${error instanceof Error ? error.message : String(error)})`,
-        hint: "Only needed to spread evaluation over several GPU hosts (`kforge worker`). Set KFORGE_REDIS_URL to use one.",
+        hint: "Only needed to spread evaluation over several GPU hosts through a Redis queue; set KFORGE_REDIS_URL to check one.",
         details: { url: shown },
       };
     }

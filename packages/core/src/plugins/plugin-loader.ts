@@ -42,7 +42,9 @@ export interface LoadPluginsOptions {
  * Each plugin's default export must be a KernelForgePlugin of this core's API version; its `options` are
  * validated with its own schema (errors name the config key, e.g. `plugins[1].options.limit`) and bound to
  * `pluginOptionsToken(name)`; then its ContainerModule is loaded. Any failure throws a PluginLoadError (or a
- * ConfigError for bad options) naming the plugin, before anything from that plugin is bound.
+ * ConfigError for bad options) naming the plugin. Checks that need no side effect (resolution, import, API
+ * version, options) all run before anything of that plugin is bound; a module that throws while loading may
+ * leave partial bindings, so after any failure the container is to be discarded, not used.
  */
 export async function loadPlugins(
   container: Container,

@@ -11,8 +11,12 @@ import type { AnySchema } from "../config/validate-with-schema.js";
  * copy of each, and injects with explicit `@inject(TOKEN)` on every constructor parameter.
  */
 export interface KernelForgePlugin<Options = unknown> {
-  /** Unique name, conventionally the package name. */
+  /** Unique, short, kebab-case name, used in messages and for the plugin's options token. */
   readonly name: string;
+  /**
+   * The plugin API the package was written for. Write it as a literal (`"v1"`), not as core's
+   * `API_VERSION`: the constant would always equal the version of whichever core loads the plugin.
+   */
   readonly apiVersion: ApiVersion;
   /** Validates `options` from the plugin's entry in the config; its output is bound to `pluginOptionsToken(name)`. */
   readonly configSchema: AnySchema<Options>;

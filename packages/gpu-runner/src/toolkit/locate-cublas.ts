@@ -16,9 +16,11 @@ const LIBRARY_PATTERN = /^libcublas\.so(\.\d+)*$/;
 const LT_LIBRARY_PATTERN = /^libcublasLt\.so(\.\d+)*$/;
 
 /**
- * Directories searched for cuBLAS, in the order the native harness also uses: $KFORGE_CUBLAS_DIR, the
+ * Directories searched for cuBLAS, in order: $KFORGE_CUBLAS_DIR, the
  * toolkit's library folders ($CUDA_HOME, $CUDA_PATH, /usr/local/cuda, /usr/local/cuda-*), $LD_LIBRARY_PATH,
  * and the `nvidia/cu13/lib` and `nvidia/cublas/lib` folders of Python environments under /opt and /usr.
+ * The harness client passes the directory found here to the native harness (as KFORGE_CUBLAS_DIR), so the
+ * harness loads the same libraries that `kforge doctor` reports.
  */
 export function cublasSearchDirectories(env: NodeJS.ProcessEnv = process.env): string[] {
   const directories: string[] = [];
