@@ -2,6 +2,7 @@ import { parseArguments } from "./arguments/parse-arguments.js";
 import { UsageError } from "./arguments/usage-error.js";
 import type { CliContext } from "./cli-context.js";
 import { cliVersion } from "./cli-version.js";
+import { benchCommand } from "./commands/bench-command.js";
 import { doctorCommand } from "./commands/doctor-command.js";
 import { initCommand } from "./commands/init-command.js";
 import { pluginsCommand } from "./commands/plugins-command.js";
@@ -35,6 +36,16 @@ export async function main(argv: readonly string[], context: CliContext): Promis
           mode,
           typeof parsed.flags.config === "string" ? parsed.flags.config : undefined,
         );
+      case "bench":
+        return await benchCommand(context, mode, {
+          file: parsed.positionals[0] as string,
+          shape: stringFlag(parsed.flags.shape),
+          layout: stringFlag(parsed.flags.layout),
+          mode: stringFlag(parsed.flags.mode),
+          entry: stringFlag(parsed.flags.entry),
+          launch: stringFlag(parsed.flags.launch),
+          config: stringFlag(parsed.flags.config),
+        });
       case "init":
         return await initCommand(context, mode, {
           output: typeof parsed.flags.output === "string" ? parsed.flags.output : undefined,
@@ -48,4 +59,8 @@ export async function main(argv: readonly string[], context: CliContext): Promis
     reportError(error, context, mode);
     return error instanceof UsageError ? 2 : 1;
   }
+}
+
+function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }

@@ -154,5 +154,45 @@ describe("the kforge executable", () => {
     const badFlag = spawnSync(process.execPath, [bin, "plugins", "--colour"], { encoding: "utf8" });
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toContain("--colour");
+  }, 60_000);
+});
+
+describe("kforge bench", () => {
+  const kernel = `#include <cuda_fp16.h>
+// kforge:launch {"grid": ["cdiv(N,16)", "cdiv(M,16)"], "block": [16, 16]}
+extern "C" __global__ void naive(const __half* A, const __half* B, __half* C, int M, int N, int K, void* workspace) {
+  int row = blockIdx.y * 16 + threadIdx.y, col = blockIdx.x * 16 + threadIdx.x;
+  if (row >= M || col >= N) return;
+  float sum = 0.f;
+  for (int k = 0; k < K; ++k) sum += __half2float(A[row * K + k]) * __half2float(B[k * N + col]);
+  C[row * N + col] = __float2half(sum);
+}
+`;
+
+  it("needs a shape, a launch and a readable file, and says so", async () => {
+    const directory = temporaryDirectory();
+    writeFileSync(path.join(directory, "plain.cu"), kernel.replace(/\/\/ kforge:launch.*\n/, ""));
+    const noShape = captureContext(directory);
+    expect(await main(["bench", "plain.cu"], noShape.context)).toBe(1);
+    expect(noShape.stderr()).toContain("needs --shape MxNxK");
+    const noLaunch = captureContext(directory);
+    expect(await main(["bench", "plain.cu", "--shape", "64x64x64"], noLaunch.context)).toBe(1);
+    expect(noLaunch.stderr()).toContain("says nothing about how to launch it");
+    const missing = captureContext(directory);
+    expect(await main(["bench", "nowhere.cu", "--shape", "64x64x64"], missing.context)).toBe(1);
+    expect(missing.stderr()).toContain("cannot read");
   });
+
+  it.skipIf(independentGpuCount() > 0)(
+    "reports clearly that no GPU is visible instead of inventing timings",
+    async () => {
+      const directory = temporaryDirectory();
+      writeFileSync(path.join(directory, "naive.cu"), kernel);
+      const capture = captureContext(directory);
+      expect(await main(["bench", "naive.cu", "--shape", "256x256x256", "--json"], capture.context)).toBe(1);
+      const report = JSON.parse(capture.stdout()) as { error: { code: string; message: string } };
+      expect(["no_gpu", "nvcc_missing"]).toContain(report.error.code);
+    },
+    60_000,
+  );
 });

@@ -11,6 +11,8 @@ export interface CommandSpecification {
   summary: string;
   usage: string;
   flags: Record<string, FlagSpecification>;
+  /** Name of the one positional argument the command takes, if any. */
+  positional?: string;
 }
 
 /** Flags every command accepts. */
@@ -36,6 +38,31 @@ export const COMMANDS = {
         description: "config file (default: kforge.config.{ts,mts,js,mjs,json} here)",
       },
     },
+  },
+  bench: {
+    summary: "check and time one kernel file against cuBLAS/cuBLASLt on this machine's GPU",
+    usage: "kforge bench <kernel.cu> --shape MxNxK [--layout nn|linear] [--mode hot|cold|both] [--json]",
+    flags: {
+      shape: { type: "string", value: "MxNxK", description: "problem size, e.g. 4096x4096x4096" },
+      layout: { type: "string", value: "nn|linear", description: "layout of B (default nn)" },
+      mode: { type: "string", value: "hot|cold|both", description: "timing modes (default both)" },
+      entry: {
+        type: "string",
+        value: "name",
+        description: "kernel entry (default: from the launch line, or the only one)",
+      },
+      launch: {
+        type: "string",
+        value: "file",
+        description: "launch JSON (default: the file's // kforge:launch line)",
+      },
+      config: {
+        type: "string",
+        value: "file",
+        description: "config file (default: kforge.config.{ts,mts,js,mjs,json} here)",
+      },
+    },
+    positional: "kernel.cu",
   },
   init: {
     summary: "write a commented kforge.config.ts holding the embedded defaults",

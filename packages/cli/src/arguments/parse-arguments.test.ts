@@ -34,7 +34,7 @@ describe("parseArguments", () => {
   it("refuses unknown commands with a suggestion", () => {
     const error = usageError(["doctr"]);
     expect(error.message).toBe('Unknown command "doctr" (did you mean "doctor"?)');
-    expect(error.hint).toContain("doctor, plugins, init, help");
+    expect(error.hint).toContain("doctor, plugins, bench, init, help");
   });
 
   it("refuses unknown flags, missing values and stray arguments, with the command's usage", () => {
@@ -45,5 +45,7 @@ describe("parseArguments", () => {
     expect(usageError(["--frobnicate"]).message).toContain("--frobnicate");
     expect(usageError(["doctor", "--config", "x.json"]).message).toContain("--config");
     expect(usageError(["help", "nothing"]).message).toContain("nothing");
+    expect(usageError(["bench"]).message).toBe('"bench" needs a kernel.cu argument');
+    expect(usageError(["bench", "a.cu", "b.cu"]).message).toBe('Unexpected argument "b.cu" for "bench"');
   });
 });

@@ -68,9 +68,16 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     if (!isCommandName(topic)) throw new UsageError(`No help for unknown command ${JSON.stringify(topic)}`);
     return { kind: "help", topic };
   }
-  if (parsed.positionals.length > 0) {
+  const allowed = "positional" in specification ? 1 : 0;
+  if (parsed.positionals.length > allowed) {
     throw new UsageError(
-      `Unexpected argument ${JSON.stringify(parsed.positionals[0])} for "${first}"`,
+      `Unexpected argument ${JSON.stringify(parsed.positionals[allowed])} for "${first}"`,
+      `Usage: ${specification.usage}`,
+    );
+  }
+  if (allowed && parsed.positionals.length === 0) {
+    throw new UsageError(
+      `"${first}" needs a ${(specification as { positional: string }).positional} argument`,
       `Usage: ${specification.usage}`,
     );
   }

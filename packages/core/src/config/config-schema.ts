@@ -82,8 +82,8 @@ export const archiveConfigSchema = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    /** Plugins to load, in order. */
-    plugins: z.array(pluginReferenceSchema).default([]),
+    /** Plugins to load, in order. The default evaluates on the local GPU. */
+    plugins: z.array(pluginReferenceSchema).default(["@kernelforge/plugin-nvcc-evaluator"]),
     tasks: tasksConfigSchema.prefault({}),
     search: searchConfigSchema.prefault({}),
     evaluation: evaluationConfigSchema.prefault({}),

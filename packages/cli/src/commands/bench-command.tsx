@@ -1,0 +1,140 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  type BLayout,
+  candidateId,
+  createContainer,
+  createGemmTask,
+  type EvaluationResult,
+  type KernelForgeConfig,
+  KernelForgeError,
+  loadConfig,
+  loadPlugins,
+  parseShape,
+  resolveNamed,
+  TOKENS,
+  taskKey,
+} from "@kernelforge/core";
+import {
+  type LaunchSpecification,
+  launchFromSource,
+  readLaunchFile,
+  resolveLaunch,
+  soleEntry,
+} from "../bench/kernel-file.js";
+import type { CliContext } from "../cli-context.js";
+import { cliPackageDirectory } from "../cli-version.js";
+import { type OutputMode, present, writeJson } from "../output/present.js";
+import { BenchScreen } from "../ui/bench-screen.js";
+
+export interface BenchOptions {
+  file: string;
+  shape?: string | undefined;
+  layout?: string | undefined;
+  mode?: string | undefined;
+  entry?: string | undefined;
+  launch?: string | undefined;
+  config?: string | undefined;
+}
+
+/**
+ * Evaluates one hand-written kernel file on this machine's GPU through the configured GpuEvaluator, exactly
+ * as a search evaluates a candidate: screening, compile, machine-code check, correctness before and after,
+ * timing against the baselines. Exit status 0 when the kernel passed every check.
+ */
+export async function benchCommand(
+  context: CliContext,
+  mode: OutputMode,
+  options: BenchOptions,
+): Promise<number> {
+  if (!options.shape)
+    throw new KernelForgeError("usage", "kforge bench needs --shape MxNxK", {
+      hint: "Example: kforge bench kernel.cu --shape 4096x4096x4096",
+    });
+  const layout = options.layout ?? "nn";
+  if (layout !== "nn" && layout !== "linear") {
+    throw new KernelForgeError("usage", `--layout must be nn or linear, not ${JSON.stringify(layout)}`);
+  }
+  const modes =
+    options.mode === undefined || options.mode === "both" ? (["cold", "hot"] as const) : [options.mode];
+  if (!modes.every((entry) => entry === "cold" || entry === "hot")) {
+    throw new KernelForgeError(
+      "usage",
+      `--mode must be hot, cold or both, not ${JSON.stringify(options.mode)}`,
+    );
+  }
+  const file = path.resolve(context.cwd, options.file);
+  let source: string;
+  try {
+    source = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new KernelForgeError("file_unreadable", `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const specification: LaunchSpecification | undefined = options.launch
+    ? readLaunchFile(path.resolve(context.cwd, options.launch))
+    : launchFromSource(source, file);
+  if (!specification) {
+    throw new KernelForgeError("missing_launch", `${file} says nothing about how to launch it`, {
+      hint: 'Add a line such as // kforge:launch {"grid": ["cdiv(N,128)", "cdiv(M,128)", 1], "block": [256, 1, 1]} or pass --launch file.json.',
+    });
+  }
+  const entry = options.entry ?? specification.entry ?? soleEntry(source);
+  if (!entry) {
+    throw new KernelForgeError(
+      "missing_entry",
+      `cannot tell which extern "C" __global__ function of ${file} to run`,
+      {
+        hint: 'Pass --entry NAME, or name it in the launch line ("entry": "NAME").',
+      },
+    );
+  }
+  const shape = parseShape(options.shape);
+  const loaded = await loadConfig({
+    cwd: context.cwd,
+    ...(options.config ? { configPath: options.config } : {}),
+  });
+  const config: KernelForgeConfig = {
+    ...loaded.config,
+    evaluation: { ...loaded.config.evaluation, modes: [...modes] },
+  };
+  const task = createGemmTask({ ...shape, layout: layout as BLayout, arch: config.tasks.arch });
+  const launch = resolveLaunch(specification, { M: shape.m, N: shape.n, K: shape.k });
+  const key = taskKey(task);
+  const candidate = {
+    id: candidateId({ taskKey: key, source, entry, launch }),
+    taskKey: key,
+    source,
+    entry,
+    launch,
+    provenance: {
+      generator: "kforge-bench",
+      parentIds: [],
+      configuration: { file },
+      createdAt: new Date().toISOString(),
+    },
+  };
+  const container = createContainer(config);
+  await loadPlugins(container, config.plugins, {
+    searchDirectories: [loaded.directory, cliPackageDirectory()],
+  });
+  const evaluator = resolveNamed(
+    container,
+    TOKENS.gpuEvaluator,
+    config.evaluation.evaluator,
+    "GPU evaluator",
+  );
+  let result: EvaluationResult;
+  try {
+    result = await evaluator.evaluate(candidate, task);
+  } finally {
+    await evaluator.close();
+  }
+  if (mode === "json") writeJson(context, { task: key, entry, launch, result });
+  else
+    await present(
+      <BenchScreen file={file} task={task} entry={entry} launch={launch} result={result} />,
+      context,
+      mode,
+    );
+  return result.status === "ok" ? 0 : 1;
+}
