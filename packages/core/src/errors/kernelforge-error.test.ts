@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { KernelForgeError } from "./kernelforge-error.js";
 
-class OtherCopyError extends Error {
-  readonly [Symbol.for("kernelforge.error")] = true;
-  readonly code = "x";
+/** What a KernelForgeError from another copy of core looks like: an Error carrying the shared brand. */
+function errorFromAnotherCopy(): Error {
+  return Object.assign(new Error("from another copy"), { [Symbol.for("kernelforge.error")]: true, code: "x" });
 }
 
 class SpecificError extends KernelForgeError {}
 
 describe("KernelForgeError", () => {
   it("is recognized across module copies by its brand, while subclasses keep prototype checks", () => {
-    expect(new OtherCopyError("from another copy")).toBeInstanceOf(KernelForgeError);
+    expect(errorFromAnotherCopy()).toBeInstanceOf(KernelForgeError);
     expect(new Error("plain")).not.toBeInstanceOf(KernelForgeError);
     const specific = new SpecificError("code", "message", { hint: "do this" });
     expect(specific).toBeInstanceOf(KernelForgeError);
