@@ -3,7 +3,10 @@ import { KernelForgeError } from "./kernelforge-error.js";
 
 /** What a KernelForgeError from another copy of core looks like: an Error carrying the shared brand. */
 function errorFromAnotherCopy(): Error {
-  return Object.assign(new Error("from another copy"), { [Symbol.for("kernelforge.error")]: true, code: "x" });
+  return Object.assign(new Error("from another copy"), {
+    [Symbol.for("kernelforge.error")]: true,
+    code: "x",
+  });
 }
 
 class SpecificError extends KernelForgeError {}
