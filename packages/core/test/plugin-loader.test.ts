@@ -122,4 +122,28 @@ describe("loadPlugins", () => {
     const duplicate = await rejection(load(["./static-retriever", "./static-retriever/index.js"]));
     expect((duplicate as PluginLoadError).code).toBe("plugin_duplicate");
   });
+
+  it("uses a built-in plugin when its package is not installed, and the installed package when it is", async () => {
+    const staticPlugin = (await import("./fixtures/static-retriever/index.js")).default;
+    const builtins = new Map([
+      ["kforge-plugin-not-installed", { plugin: staticPlugin, version: "9.9.9" }],
+      ["kforge-plugin-keyword-retriever", { plugin: staticPlugin, version: "9.9.9" }],
+    ]);
+    const container = createContainer(defaultConfig());
+    const plugins = await loadPlugins(
+      container,
+      ["kforge-plugin-not-installed", "kforge-plugin-keyword-retriever"],
+      {
+        searchDirectories: [fixtures],
+        builtins,
+      },
+    );
+    expect(plugins[0]).toMatchObject({
+      name: "static-retriever",
+      kind: "builtin",
+      packageVersion: "9.9.9",
+      entryFile: "(built in)",
+    });
+    expect(plugins[1]).toMatchObject({ name: "keyword-retriever", kind: "package", packageVersion: "0.1.0" });
+  });
 });

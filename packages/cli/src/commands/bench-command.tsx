@@ -22,6 +22,7 @@ import {
   resolveLaunch,
   soleEntry,
 } from "../bench/kernel-file.js";
+import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
 import type { CliContext } from "../cli-context.js";
 import { cliPackageDirectory } from "../cli-version.js";
 import { type OutputMode, present, writeJson } from "../output/present.js";

@@ -1,4 +1,5 @@
 import { createContainer, loadConfig, loadPlugins } from "@kernelforge/core";
+import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
 import type { CliContext } from "../cli-context.js";
 import { cliPackageDirectory } from "../cli-version.js";
 import { type OutputMode, present, writeJson } from "../output/present.js";
@@ -14,6 +15,7 @@ export async function pluginsCommand(
   const container = createContainer(loaded.config);
   const plugins = await loadPlugins(container, loaded.config.plugins, {
     searchDirectories: [loaded.directory, cliPackageDirectory()],
+    builtins: BUILTIN_PLUGINS,
   });
   if (mode === "json") writeJson(context, { config: loaded.source, plugins });
   else await present(<PluginsScreen configSource={loaded.source} plugins={plugins} />, context, mode);

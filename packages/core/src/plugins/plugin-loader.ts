@@ -17,8 +17,8 @@ export interface LoadedPlugin {
   apiVersion: string;
   /** As written in the config. */
   specifier: string;
-  /** `package` (from node_modules) or `path`. */
-  kind: "package" | "path";
+  /** `package` (from node_modules), `path`, or `builtin` (shipped inside the running program). */
+  kind: "package" | "path" | "builtin";
   /** The module that was imported. */
   entryFile: string;
   packageName?: string;
@@ -34,6 +34,11 @@ export interface LoadPluginsOptions {
   searchDirectories: readonly string[];
   /** Prefix of option paths in error messages. Default `plugins`. */
   configPath?: string;
+  /**
+   * Plugins the running program ships inside itself, by package name (a bundled CLI on a host without
+   * node_modules). A config entry naming one uses it when the package is not installed.
+   */
+  builtins?: ReadonlyMap<string, { plugin: KernelForgePlugin; version?: string }>;
 }
 
 /**
@@ -56,8 +61,24 @@ export async function loadPlugins(
   for (const [index, reference] of references.entries()) {
     const specifier = typeof reference === "string" ? reference : reference.from;
     const rawOptions = typeof reference === "string" ? undefined : reference.options;
-    const entry = resolvePluginEntry(specifier, options.searchDirectories);
-    const plugin = await importPlugin(entry);
+    let entry: ResolvedPluginEntry;
+    let builtin: { plugin: KernelForgePlugin; version?: string } | undefined;
+    try {
+      entry = resolvePluginEntry(specifier, options.searchDirectories);
+    } catch (error) {
+      // An installed package wins; the built-in copy serves where none is installed.
+      builtin = options.builtins?.get(specifier);
+      if (!builtin || !(error instanceof PluginLoadError) || error.code !== "plugin_not_found") throw error;
+      entry = {
+        specifier,
+        kind: "package",
+        entryFile: "(built in)",
+        packageDirectory: "",
+        packageName: specifier,
+        ...(builtin.version ? { packageVersion: builtin.version } : {}),
+      };
+    }
+    const plugin = builtin ? checkPlugin(builtin.plugin, specifier) : await importPlugin(entry);
     const duplicate = loaded.find((other) => other.name === plugin.name);
     if (duplicate) {
       throw new PluginLoadError(
@@ -110,7 +131,7 @@ export async function loadPlugins(
       ...(plugin.description === undefined ? {} : { description: plugin.description }),
       apiVersion: plugin.apiVersion,
       specifier,
-      kind: entry.kind,
+      kind: builtin ? "builtin" : entry.kind,
       entryFile: entry.entryFile,
       ...(entry.packageName === undefined ? {} : { packageName: entry.packageName }),
       ...(entry.packageVersion === undefined ? {} : { packageVersion: entry.packageVersion }),
@@ -136,7 +157,11 @@ async function importPlugin(entry: ResolvedPluginEntry): Promise<KernelForgePlug
       },
     );
   }
-  const candidate = namespace.default;
+  return checkPlugin(namespace.default, label);
+}
+
+/** Checks that a value is a plugin this core can load: the shape, the API version, the schema and the module. */
+function checkPlugin(candidate: unknown, label: string): KernelForgePlugin {
   if (candidate === null || typeof candidate !== "object") {
     throw new PluginLoadError("plugin_invalid_export", label, "has no default export object", {
       hint: "A plugin's default export is { name, apiVersion, configSchema, module } (see definePlugin).",
@@ -153,7 +178,7 @@ async function importPlugin(entry: ResolvedPluginEntry): Promise<KernelForgePlug
       name,
       `was built for plugin API ${JSON.stringify(plugin.apiVersion)}, but this @kernelforge/core speaks ${JSON.stringify(API_VERSION)}`,
       {
-        hint: `Install a version of ${entry.packageName ?? name} built for API ${API_VERSION}, or a @kernelforge/core matching the plugin.`,
+        hint: `Install a version of ${label} built for API ${API_VERSION}, or a @kernelforge/core matching the plugin.`,
       },
     );
   }

@@ -1,0 +1,10 @@
+import type { KernelForgePlugin } from "@kernelforge/core";
+import nvccEvaluator from "@kernelforge/plugin-nvcc-evaluator";
+
+/**
+ * The plugins the CLI ships inside itself (the embedded defaults), used when the config names them and they
+ * are not installed beside the config: a bundled `kforge` then runs on a host that has Node and nothing else.
+ */
+export const BUILTIN_PLUGINS: ReadonlyMap<string, { plugin: KernelForgePlugin }> = new Map([
+  ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluator as KernelForgePlugin }],
+]);
