@@ -117,6 +117,7 @@ export async function benchCommand(
   const container = createContainer(config);
   await loadPlugins(container, config.plugins, {
     searchDirectories: [loaded.directory, cliPackageDirectory()],
+    builtins: BUILTIN_PLUGINS,
   });
   const evaluator = resolveNamed(
     container,

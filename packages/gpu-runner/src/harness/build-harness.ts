@@ -31,8 +31,16 @@ export interface HarnessBuild {
   log: string;
 }
 
-/** The folder holding the harness's CUDA C++ sources (shipped in the package). */
+/**
+ * The folder holding the harness's CUDA C++ sources: $KFORGE_NATIVE_DIR when set (a bundled program carries
+ * them beside itself), else the package's own native/ folder.
+ */
 export function nativeSourceDirectory(): string {
+  if (process.env.KFORGE_NATIVE_DIR) {
+    const directory = path.resolve(process.env.KFORGE_NATIVE_DIR);
+    if (existsSync(path.join(directory, "harness.cu"))) return directory;
+    throw new KernelForgeError("harness_sources_missing", `KFORGE_NATIVE_DIR=${directory} holds no harness.cu`);
+  }
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (const candidate of [path.join(here, "..", "native"), path.join(here, "..", "..", "native")]) {
     if (existsSync(path.join(candidate, "harness.cu"))) return candidate;
@@ -41,7 +49,7 @@ export function nativeSourceDirectory(): string {
     "harness_sources_missing",
     `the native harness sources were not found next to ${here}`,
     {
-      hint: "Reinstall @kernelforge/gpu-runner; its native/ folder ships the harness sources.",
+      hint: "Reinstall @kernelforge/gpu-runner (its native/ folder ships the sources), or set KFORGE_NATIVE_DIR.",
     },
   );
 }

@@ -20,7 +20,8 @@ export interface SassMathSummary {
  * Tensor-core instructions carry the accumulator type right after their shape: `HMMA.16816.F32` (fp32
  * accumulate, fp16 inputs), `HMMA.16816.F32.BF16`, `HMMA.16816.F16` (fp16 accumulate), `HGMMA.64x128x16.F32`.
  * A kernel with any fp16-accumulating matrix instruction is `f16`. Without matrix instructions, a kernel whose
- * only multiply-adds are packed fp16 (`HFMA2`, no `FFMA`) is `f16`; one with `FFMA` is `f32`; else `none`.
+ * only multiply-adds are packed fp16 (`HFMA2` on real operands, no `FFMA`) is `f16`; one with `FFMA` is
+ * `f32`; else `none`.
  */
 export function summarizeSassMath(sass: string, functionName?: string): SassMathSummary {
   const text = functionName === undefined ? sass : functionSass(sass, functionName);
@@ -38,7 +39,9 @@ export function summarizeSassMath(sass: string, functionName?: string): SassMath
     if (match[1] === "HGMMA") summary.warpgroupMatrix++;
   }
   summary.scalarF32 = [...text.matchAll(/\bFFMA\b/g)].length;
-  summary.scalarF16 = [...text.matchAll(/\bHFMA2\b/g)].length;
+  // ptxas also uses HFMA2.MMA with zero operands (`HFMA2.MMA R0, -RZ, RZ, 0, 0`) to set registers, in fp32
+  // kernels too: those are moves, not fp16 arithmetic.
+  summary.scalarF16 = [...text.matchAll(/\bHFMA2(?:\.MMA)?\s+R\d+,\s*(.*);/g)].filter((match) => !/^-?RZ,\s*-?RZ\b/.test(match[1] ?? "")).length;
   if (summary.matrixF16 > 0) summary.accumulator = "f16";
   else if (summary.matrixF32 > 0) summary.accumulator = "f32";
   else if (summary.scalarF16 > 0 && summary.scalarF32 === 0) summary.accumulator = "f16";
