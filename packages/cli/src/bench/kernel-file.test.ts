@@ -32,6 +32,9 @@ extern "C" __global__ void naive(const __half* A, const __half* B, __half* C, in
   it("reads the launch line, finds the sole entry and resolves the launch for a shape", () => {
     const specification = launchFromSource(source, "naive.cu");
     expect(soleEntry(source)).toBe("naive");
+    expect(soleEntry('extern "C" __global__ void __launch_bounds__(256) wmma(int M) {}')).toBe("wmma");
+    expect(soleEntry('extern "C" __global__ __launch_bounds__(256, 1) void tiled(int M) {}')).toBe("tiled");
+    expect(soleEntry(`${source}\nextern "C" __global__ void other(int M) {}`)).toBeUndefined();
     expect(resolveLaunch(specification!, shape)).toEqual({
       grid: [256, 63, 1],
       block: [16, 16, 1],

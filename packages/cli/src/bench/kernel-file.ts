@@ -42,9 +42,12 @@ export function readLaunchFile(file: string): LaunchSpecification {
 
 /** The only `extern "C" __global__` function of a source, when there is exactly one. */
 export function soleEntry(source: string): string | undefined {
-  const names = [
-    ...source.matchAll(/extern\s+"C"\s+__global__\s+(?:__launch_bounds__\s*\([^)]*\)\s*)?void\s+(\w+)\s*\(/g),
-  ].map((match) => match[1] as string);
+  const bounds = String.raw`(?:__launch_bounds__\s*\([^)]*\)\s*)?`;
+  const pattern = new RegExp(
+    String.raw`extern\s+"C"\s+__global__\s+${bounds}void\s+${bounds}(\w+)\s*\(`,
+    "g",
+  );
+  const names = [...source.matchAll(pattern)].map((match) => match[1] as string);
   return names.length === 1 ? names[0] : undefined;
 }
 

@@ -16,9 +16,11 @@ export interface EvaluatorDescription {
 /**
  * Compiles, checks and times candidates.
  *
- * Invariants: a candidate never runs in the caller's process; every failure (compile error, crash, timeout,
- * wrong result) is a result with a status and a reason, never a thrown error; a speedup is a ratio of medians
- * measured in one process; `measurement` says whether times were measured or estimated.
+ * Invariants: a candidate never runs in the caller's process; every failure of a candidate (compile error,
+ * crash, timeout, wrong result) is a result with a status and a reason, never a thrown error; the methods throw
+ * (a KernelForgeError saying what to do) only when the evaluator itself cannot work — no GPU, no compiler, no
+ * baseline library — or when aborted; a speedup is a ratio of medians measured in one process;
+ * `measurement` says whether times were measured or estimated.
  */
 export interface GpuEvaluator {
   readonly apiVersion: ApiVersion;

@@ -39,7 +39,10 @@ export function nativeSourceDirectory(): string {
   if (process.env.KFORGE_NATIVE_DIR) {
     const directory = path.resolve(process.env.KFORGE_NATIVE_DIR);
     if (existsSync(path.join(directory, "harness.cu"))) return directory;
-    throw new KernelForgeError("harness_sources_missing", `KFORGE_NATIVE_DIR=${directory} holds no harness.cu`);
+    throw new KernelForgeError(
+      "harness_sources_missing",
+      `KFORGE_NATIVE_DIR=${directory} holds no harness.cu`,
+    );
   }
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (const candidate of [path.join(here, "..", "native"), path.join(here, "..", "..", "native")]) {

@@ -12,11 +12,19 @@ const sass = readFileSync(
 
 describe("summarizeSassMath on real sm_90a machine code", () => {
   it("finds fp32 accumulation in an HMMA.16816.F32 kernel", () => {
-    expect(summarizeSassMath(sass, "mma_f32")).toMatchObject({ matrixF32: 1, matrixF16: 0, accumulator: "f32" });
+    expect(summarizeSassMath(sass, "mma_f32")).toMatchObject({
+      matrixF32: 1,
+      matrixF16: 0,
+      accumulator: "f32",
+    });
   });
 
   it("finds fp16 accumulation in an HMMA.16816.F16 kernel", () => {
-    expect(summarizeSassMath(sass, "mma_f16")).toMatchObject({ matrixF32: 0, matrixF16: 1, accumulator: "f16" });
+    expect(summarizeSassMath(sass, "mma_f16")).toMatchObject({
+      matrixF32: 0,
+      matrixF16: 1,
+      accumulator: "f16",
+    });
   });
 
   it("tells a scalar fp32 loop from a packed-fp16 one, ignoring HFMA2.MMA register zeroing", () => {
@@ -37,8 +45,13 @@ describe("summarizeSassMath on real sm_90a machine code", () => {
   });
 
   it("reads warpgroup HGMMA accumulators", () => {
-    const hopper = "Function : k\n  /*0100*/ HGMMA.64x128x16.F32 R24, gdesc[UR4], RZ ;\n  /*0110*/ HGMMA.64x128x16.F32 R24, gdesc[UR8], R24 ;\n";
-    expect(summarizeSassMath(hopper, "k")).toMatchObject({ matrixF32: 2, warpgroupMatrix: 2, accumulator: "f32" });
+    const hopper =
+      "Function : k\n  /*0100*/ HGMMA.64x128x16.F32 R24, gdesc[UR4], RZ ;\n  /*0110*/ HGMMA.64x128x16.F32 R24, gdesc[UR8], R24 ;\n";
+    expect(summarizeSassMath(hopper, "k")).toMatchObject({
+      matrixF32: 2,
+      warpgroupMatrix: 2,
+      accumulator: "f32",
+    });
     expect(summarizeSassMath(hopper.replaceAll("F32", "F16"), "k").accumulator).toBe("f16");
   });
 });

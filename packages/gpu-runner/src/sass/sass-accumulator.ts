@@ -41,7 +41,9 @@ export function summarizeSassMath(sass: string, functionName?: string): SassMath
   summary.scalarF32 = [...text.matchAll(/\bFFMA\b/g)].length;
   // ptxas also uses HFMA2.MMA with zero operands (`HFMA2.MMA R0, -RZ, RZ, 0, 0`) to set registers, in fp32
   // kernels too: those are moves, not fp16 arithmetic.
-  summary.scalarF16 = [...text.matchAll(/\bHFMA2(?:\.MMA)?\s+R\d+,\s*(.*);/g)].filter((match) => !/^-?RZ,\s*-?RZ\b/.test(match[1] ?? "")).length;
+  summary.scalarF16 = [...text.matchAll(/\bHFMA2(?:\.MMA)?\s+R\d+,\s*(.*);/g)].filter(
+    (match) => !/^-?RZ,\s*-?RZ\b/.test(match[1] ?? ""),
+  ).length;
   if (summary.matrixF16 > 0) summary.accumulator = "f16";
   else if (summary.matrixF32 > 0) summary.accumulator = "f32";
   else if (summary.scalarF16 > 0 && summary.scalarF32 === 0) summary.accumulator = "f16";

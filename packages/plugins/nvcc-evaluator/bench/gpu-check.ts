@@ -47,10 +47,19 @@ const common = readFileSync(path.join(kernelsDirectory, "common.cuh"), "utf8").r
 
 /** A self-test kernel made self-contained (a candidate is one file). */
 function selftestSource(name: string): string {
-  return readFileSync(path.join(kernelsDirectory, `${name}.cu`), "utf8").replace('#include "common.cuh"', common);
+  return readFileSync(path.join(kernelsDirectory, `${name}.cu`), "utf8").replace(
+    '#include "common.cuh"',
+    common,
+  );
 }
 
-function candidate(task: GemmTask, source: string, entry: string, launch: LaunchDescriptorInput, label: string): KernelCandidate {
+function candidate(
+  task: GemmTask,
+  source: string,
+  entry: string,
+  launch: LaunchDescriptorInput,
+  label: string,
+): KernelCandidate {
   const parsed = launchDescriptorSchema.parse(launch);
   const key = taskKey(task);
   return {
@@ -59,7 +68,12 @@ function candidate(task: GemmTask, source: string, entry: string, launch: Launch
     source,
     entry,
     launch: parsed,
-    provenance: { generator: "gpu-check", parentIds: [], configuration: { label }, createdAt: new Date().toISOString() },
+    provenance: {
+      generator: "gpu-check",
+      parentIds: [],
+      configuration: { label },
+      createdAt: new Date().toISOString(),
+    },
   };
 }
 
@@ -68,7 +82,11 @@ const naiveLaunch = (task: GemmTask): LaunchDescriptorInput => ({
   block: [32, 8, 1],
 });
 
-function wmmaCandidate(task: GemmTask, index: number, accumulator: "float" | "half" = "float"): KernelCandidate {
+function wmmaCandidate(
+  task: GemmTask,
+  index: number,
+  accumulator: "float" | "half" = "float",
+): KernelCandidate {
   const variant = { ...(wmmaVariants()[index] as ReturnType<typeof wmmaVariants>[number]), accumulator };
   const launch = {
     grid: [task.n / variant.blockN, task.m / variant.blockM, 1] as [number, number, number],
@@ -88,20 +106,37 @@ interface PlantedCase {
 const small = createGemmTask({ m: 512, n: 512, k: 512 });
 const naiveSource = selftestSource("naive");
 const planted: PlantedCase[] = [
-  { name: "naive, correct", task: small, status: "ok", candidate: candidate(small, naiveSource, "hgemm_naive_nn", naiveLaunch(small), "naive") },
+  {
+    name: "naive, correct",
+    task: small,
+    status: "ok",
+    candidate: candidate(small, naiveSource, "hgemm_naive_nn", naiveLaunch(small), "naive"),
+  },
   {
     name: "wrong result (skips the last k)",
     task: small,
     status: "wrong",
     reasonCode: "wrong_result",
-    candidate: candidate(small, selftestSource("wrong_result"), "hgemm_wrong_result", naiveLaunch(small), "wrong"),
+    candidate: candidate(
+      small,
+      selftestSource("wrong_result"),
+      "hgemm_wrong_result",
+      naiveLaunch(small),
+      "wrong",
+    ),
   },
   {
     name: "one unwritten element",
     task: small,
     status: "wrong",
     reasonCode: "unwritten_output",
-    candidate: candidate(small, selftestSource("unwritten"), "hgemm_unwritten", naiveLaunch(small), "unwritten"),
+    candidate: candidate(
+      small,
+      selftestSource("unwritten"),
+      "hgemm_unwritten",
+      naiveLaunch(small),
+      "unwritten",
+    ),
   },
   {
     name: "out-of-bounds write past C",
@@ -115,7 +150,13 @@ const planted: PlantedCase[] = [
     task: small,
     status: "rejected",
     reasonCode: "machine_code:f16_accumulation",
-    candidate: candidate(small, selftestSource("fp16_accum"), "hgemm_fp16_accum", naiveLaunch(small), "fp16 scalar"),
+    candidate: candidate(
+      small,
+      selftestSource("fp16_accum"),
+      "hgemm_fp16_accum",
+      naiveLaunch(small),
+      "fp16 scalar",
+    ),
   },
   {
     name: "fp16 accumulation (tensor cores)",
@@ -129,13 +170,25 @@ const planted: PlantedCase[] = [
     task: small,
     status: "wrong",
     reasonCode: "unwritten_output",
-    candidate: candidate(small, selftestSource("ptr_cache"), "hgemm_ptr_cache", naiveLaunch(small), "ptr cache"),
+    candidate: candidate(
+      small,
+      selftestSource("ptr_cache"),
+      "hgemm_ptr_cache",
+      naiveLaunch(small),
+      "ptr cache",
+    ),
   },
   {
     name: "does not compile",
     task: small,
     status: "compile_error",
-    candidate: candidate(small, selftestSource("no_compile"), "hgemm_no_compile", naiveLaunch(small), "no compile"),
+    candidate: candidate(
+      small,
+      selftestSource("no_compile"),
+      "hgemm_no_compile",
+      naiveLaunch(small),
+      "no compile",
+    ),
   },
   {
     name: "calls the CUDA runtime",
@@ -144,7 +197,10 @@ const planted: PlantedCase[] = [
     reasonCode: "screening:host_api",
     candidate: candidate(
       small,
-      naiveSource.replace("C[(size_t)row * N + col] = __float2half_rn(acc);", "C[(size_t)row * N + col] = __float2half_rn(acc); cudaDeviceSynchronize();"),
+      naiveSource.replace(
+        "C[(size_t)row * N + col] = __float2half_rn(acc);",
+        "C[(size_t)row * N + col] = __float2half_rn(acc); cudaDeviceSynchronize();",
+      ),
       "hgemm_naive_nn",
       naiveLaunch(small),
       "host api",
@@ -160,7 +216,13 @@ const planted: PlantedCase[] = [
     name: "naive again, after the trap",
     task: small,
     status: "ok",
-    candidate: candidate(small, naiveSource.replace("// Correct", "// Again: correct"), "hgemm_naive_nn", naiveLaunch(small), "naive 2"),
+    candidate: candidate(
+      small,
+      naiveSource.replace("// Correct", "// Again: correct"),
+      "hgemm_naive_nn",
+      naiveLaunch(small),
+      "naive 2",
+    ),
   },
 ];
 
@@ -175,7 +237,9 @@ if (values["compile-only"]) {
   if (!nvcc) throw new Error("nvcc not found");
   const pool = new CompilePool({ nvcc, cacheDirectory });
   const all = [...planted.map((entry) => entry.candidate), ...throughputCandidates];
-  const outcomes = await Promise.all(all.map((entry) => pool.compile({ source: entry.source, arch: "sm90" })));
+  const outcomes = await Promise.all(
+    all.map((entry) => pool.compile({ source: entry.source, arch: "sm90" })),
+  );
   // nvcc must refuse exactly these two: the one that does not compile, and the one calling the runtime from
   // device code (which the evaluator's screening refuses before nvcc ever sees it).
   const meantToFail = new Set(["no compile", "host api"]);
@@ -184,7 +248,9 @@ if (values["compile-only"]) {
     const label = String(all[index]?.provenance.configuration?.label);
     if (outcome.ok === meantToFail.has(label)) {
       unexpected++;
-      console.log(`unexpected: ${label} ${outcome.ok ? "compiled" : outcome.log.split("\n").find((line) => /error/.test(line))}`);
+      console.log(
+        `unexpected: ${label} ${outcome.ok ? "compiled" : outcome.log.split("\n").find((line) => /error/.test(line))}`,
+      );
     }
   });
   console.log(`compiled ${all.length} candidates: ${unexpected} unexpected outcome(s)`);
@@ -197,7 +263,12 @@ await loadPlugins(container, [{ from: "@kernelforge/plugin-nvcc-evaluator", opti
   searchDirectories: [],
   builtins: new Map([["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }]]),
 });
-const evaluator: GpuEvaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
+const evaluator: GpuEvaluator = resolveNamed(
+  container,
+  TOKENS.gpuEvaluator,
+  "nvcc-evaluator",
+  "GPU evaluator",
+);
 const description = await evaluator.describe();
 console.log(`device: ${description.devices.join(", ")}`);
 const report: Record<string, unknown> = { device: description.devices[0] };
@@ -208,10 +279,23 @@ const plantedRows: Record<string, unknown>[] = [];
 let plantedFailures = 0;
 for (const entry of planted) {
   const result = await evaluator.evaluate(entry.candidate, entry.task);
-  const pass = result.status === entry.status && (entry.reasonCode === undefined || result.reasonCode === entry.reasonCode);
+  const pass =
+    result.status === entry.status &&
+    (entry.reasonCode === undefined || result.reasonCode === entry.reasonCode);
   if (!pass) plantedFailures++;
-  plantedRows.push({ name: entry.name, expected: `${entry.status}${entry.reasonCode ? `/${entry.reasonCode}` : ""}`, actual: `${result.status}${result.reasonCode ? `/${result.reasonCode}` : ""}`, pass, reason: result.reason });
-  console.log(`${pass ? "PASS" : "FAIL"} ${entry.name}: ${result.status} ${result.reasonCode ?? ""} ${result.reason ?? ""}`.slice(0, 300));
+  plantedRows.push({
+    name: entry.name,
+    expected: `${entry.status}${entry.reasonCode ? `/${entry.reasonCode}` : ""}`,
+    actual: `${result.status}${result.reasonCode ? `/${result.reasonCode}` : ""}`,
+    pass,
+    reason: result.reason,
+  });
+  console.log(
+    `${pass ? "PASS" : "FAIL"} ${entry.name}: ${result.status} ${result.reasonCode ?? ""} ${result.reason ?? ""}`.slice(
+      0,
+      300,
+    ),
+  );
 }
 report.planted = plantedRows;
 
@@ -225,7 +309,12 @@ for (const mode of ["cold", "hot"] as const) {
   const b = second.timing?.[mode]?.candidate.median;
   if (a && b) agreement[mode] = (Math.abs(a - b) / Math.min(a, b)) * 100;
 }
-report.repeatability = { status: [first.status, second.status], first: first.timing, second: second.timing, differencePercent: agreement };
+report.repeatability = {
+  status: [first.status, second.status],
+  first: first.timing,
+  second: second.timing,
+  differencePercent: agreement,
+};
 
 // 3. Baselines at 4096³ (timed beside a candidate, in the same process).
 const big = await evaluator.evaluate(wmmaCandidate(large, 20), large);
@@ -234,9 +323,19 @@ const baselineRows: Record<string, unknown>[] = [];
 for (const mode of ["cold", "hot"] as const) {
   const timing = big.timing?.[mode];
   if (!timing) continue;
-  for (const [name, summary] of [["candidate (wmma)", timing.candidate], ...Object.entries(timing.baselines)] as const) {
+  for (const [name, summary] of [
+    ["candidate (wmma)", timing.candidate],
+    ...Object.entries(timing.baselines),
+  ] as const) {
     if (!summary) continue;
-    baselineRows.push({ mode, name, medianMicroseconds: summary.median, p25: summary.p25, p75: summary.p75, tflops: flops / (summary.median * 1e-6) / 1e12 });
+    baselineRows.push({
+      mode,
+      name,
+      medianMicroseconds: summary.median,
+      p25: summary.p25,
+      p75: summary.p75,
+      tflops: flops / (summary.median * 1e-6) / 1e12,
+    });
   }
 }
 report.baselines4096 = { status: big.status, rows: baselineRows, speedups: big.speedups };
@@ -251,20 +350,37 @@ const best = results
   .filter((result) => result.status === "ok")
   .map((result) => result.speedups?.cold?.perBaseline.cublas ?? 0)
   .sort((a, b) => b - a)[0];
-report.throughput = { candidates: results.length, minutes, perMinute: results.length / minutes, statuses, bestColdSpeedupOverCublas: best };
+report.throughput = {
+  candidates: results.length,
+  minutes,
+  perMinute: results.length / minutes,
+  statuses,
+  bestColdSpeedupOverCublas: best,
+};
 await evaluator.close();
 
 writeFileSync(path.join(outDirectory, "gpu-check.json"), JSON.stringify(report, null, 2));
 lines.push("", "== planted kernels through the evaluator");
-for (const row of plantedRows) lines.push(`${row.pass ? "PASS" : "FAIL"}  ${String(row.name).padEnd(34)} expected ${String(row.expected).padEnd(36)} got ${row.actual}`);
+for (const row of plantedRows)
+  lines.push(
+    `${row.pass ? "PASS" : "FAIL"}  ${String(row.name).padEnd(34)} expected ${String(row.expected).padEnd(36)} got ${row.actual}`,
+  );
 lines.push("", "== one kernel evaluated twice (2048³)");
-lines.push(`cold medians ${first.timing?.cold?.candidate.median.toFixed(2)} / ${second.timing?.cold?.candidate.median.toFixed(2)} µs: ${agreement.cold?.toFixed(2)}% apart`);
-lines.push(`hot  medians ${first.timing?.hot?.candidate.median.toFixed(2)} / ${second.timing?.hot?.candidate.median.toFixed(2)} µs: ${agreement.hot?.toFixed(2)}% apart`);
+lines.push(
+  `cold medians ${first.timing?.cold?.candidate.median.toFixed(2)} / ${second.timing?.cold?.candidate.median.toFixed(2)} µs: ${agreement.cold?.toFixed(2)}% apart`,
+);
+lines.push(
+  `hot  medians ${first.timing?.hot?.candidate.median.toFixed(2)} / ${second.timing?.hot?.candidate.median.toFixed(2)} µs: ${agreement.hot?.toFixed(2)}% apart`,
+);
 lines.push("", "== 4096³: median µs (p25–p75), TFLOP/s");
 for (const row of baselineRows)
-  lines.push(`${String(row.mode).padEnd(5)} ${String(row.name).padEnd(20)} ${(row.medianMicroseconds as number).toFixed(1).padStart(9)} (${(row.p25 as number).toFixed(1)}–${(row.p75 as number).toFixed(1)})  ${(row.tflops as number).toFixed(0).padStart(4)}`);
+  lines.push(
+    `${String(row.mode).padEnd(5)} ${String(row.name).padEnd(20)} ${(row.medianMicroseconds as number).toFixed(1).padStart(9)} (${(row.p25 as number).toFixed(1)}–${(row.p75 as number).toFixed(1)})  ${(row.tflops as number).toFixed(0).padStart(4)}`,
+  );
 lines.push("", "== throughput: 64 distinct kernels at 2048³, compile + checks + cold and hot timing");
-lines.push(`${results.length} in ${(minutes * 60).toFixed(1)} s: ${(results.length / minutes).toFixed(1)} candidates/min; statuses ${JSON.stringify(statuses)}`);
+lines.push(
+  `${results.length} in ${(minutes * 60).toFixed(1)} s: ${(results.length / minutes).toFixed(1)} candidates/min; statuses ${JSON.stringify(statuses)}`,
+);
 lines.push("", `planted kernels: ${planted.length - plantedFailures} passed, ${plantedFailures} failed`);
 console.log(lines.join("\n"));
 process.exit(plantedFailures === 0 ? 0 : 1);

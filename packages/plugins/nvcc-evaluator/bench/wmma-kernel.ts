@@ -22,9 +22,16 @@ export function wmmaVariants(): WmmaVariant[] {
         for (const warpsN of [1, 2, 4]) {
           const fragmentsM = blockM / warpsM / 16;
           const fragmentsN = blockN / warpsN / 16;
-          if (!Number.isInteger(fragmentsM) || !Number.isInteger(fragmentsN) || fragmentsM < 1 || fragmentsN < 1) continue;
+          if (
+            !Number.isInteger(fragmentsM) ||
+            !Number.isInteger(fragmentsN) ||
+            fragmentsM < 1 ||
+            fragmentsN < 1
+          )
+            continue;
           if (fragmentsM * fragmentsN > 16) continue;
-          for (const unroll of [1, 2]) variants.push({ blockM, blockN, warpsM, warpsN, unroll, accumulator: "float" });
+          for (const unroll of [1, 2])
+            variants.push({ blockM, blockN, warpsM, warpsN, unroll, accumulator: "float" });
         }
   return variants;
 }

@@ -152,6 +152,16 @@ export class NvccEvaluator implements GpuEvaluator {
       };
     }
     const compile = compileReport(compiled, candidate.entry);
+    if (!compiled.functions.some((entry) => entry.name === candidate.entry)) {
+      const names = compiled.functions.map((entry) => entry.name).join(", ") || "none";
+      return {
+        ...rejected(
+          "screening:missing_entry",
+          `the compiled code has no extern "C" kernel named ${candidate.entry} (kernels: ${names})`,
+        ),
+        compile,
+      };
+    }
     const sass = summarizeSassMath(
       await dumpSass(session.nvcc.cudaHome, compiled.cubinPath),
       candidate.entry,
