@@ -18,13 +18,18 @@ const common = {
   sourcemap: false,
   logLevel: "warning",
   // Some dependencies are CommonJS and call require(): give the ES module bundle one.
-  banner: { js: "import { createRequire as __kforgeCreateRequire } from 'node:module'; const require = __kforgeCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __kforgeCreateRequire } from 'node:module'; const require = __kforgeCreateRequire(import.meta.url);",
+  },
   plugins: [
     {
       // Ink imports its React devtools bridge only when DEV is set; the bundle has no devtools to offer.
       name: "no-react-devtools",
       setup(builder) {
-        builder.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "absent" }));
+        builder.onResolve({ filter: /^react-devtools-core$/ }, () => ({
+          path: "react-devtools-core",
+          namespace: "absent",
+        }));
         builder.onLoad({ filter: /.*/, namespace: "absent" }, () => ({
           contents: "export default { initialize() {}, connectToDevTools() {} };",
         }));
