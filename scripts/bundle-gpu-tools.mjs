@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles what a GPU host needs into single files that run with a bare Node (no node_modules there):
-// the kforge CLI (with its built-in plugins) and the evaluator GPU check. The native harness sources travel
+// the kforge CLI (with its built-in plugins), the evaluator GPU check and the candidate-file evaluator. The native harness sources travel
 // as they are (packages/gpu-runner/native) and are built by nvcc on the host.
 //   node scripts/bundle-gpu-tools.mjs [outDir]   (default: dist-gpu)
 import { readFileSync } from "node:fs";
@@ -45,9 +45,11 @@ await build({
   outfile: path.join(outDirectory, "kforge.mjs"),
   define: { __KFORGE_CLI_VERSION__: JSON.stringify(`${cliVersion} (bundle)`) },
 });
-await build({
-  ...common,
-  entryPoints: [path.join(root, "packages/plugins/nvcc-evaluator/bench/gpu-check.ts")],
-  outfile: path.join(outDirectory, "gpu-check.mjs"),
-});
+for (const tool of ["gpu-check", "evaluate-file"]) {
+  await build({
+    ...common,
+    entryPoints: [path.join(root, `packages/plugins/nvcc-evaluator/bench/${tool}.ts`)],
+    outfile: path.join(outDirectory, `${tool}.mjs`),
+  });
+}
 console.log(`bundled into ${outDirectory}`);
