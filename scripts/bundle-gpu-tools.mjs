@@ -52,4 +52,9 @@ for (const tool of ["gpu-check", "evaluate-file"]) {
     outfile: path.join(outDirectory, `${tool}.mjs`),
   });
 }
+await build({
+  ...common,
+  entryPoints: [path.join(root, "packages/plugins/template-generator/bench/gpu-search.ts")],
+  outfile: path.join(outDirectory, "template-search.mjs"),
+});
 console.log(`bundled into ${outDirectory}`);

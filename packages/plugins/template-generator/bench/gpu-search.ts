@@ -1,0 +1,249 @@
+/**
+ * GPU measurements of the template generator, for any CUDA host (bundled by scripts/bundle-gpu-tools.mjs):
+ *
+ *   node template-search.mjs correctness [--points 200] [--out DIR]
+ *       renders a seeded sample of points across both families and both layouts on shapes that are not tile
+ *       multiples and runs each through the nvcc-evaluator: every one must pass every check.
+ *   node template-search.mjs subset [--per-shape 16] [--shapes datasets/shapes/benchmark-subset.json]
+ *       [--deadline-seconds 420] [--out DIR]
+ *       for each shape, the best of a uniform sample of points vs cuBLAS and cuBLASLt autotuned, cold and hot.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  createContainer,
+  createGemmTask,
+  defaultConfig,
+  type EvaluationResult,
+  type GemmTask,
+  type KernelCandidate,
+  loadPlugins,
+  resolveNamed,
+  TOKENS,
+  taskKey,
+} from "@kernelforge/core";
+import nvccEvaluatorPlugin from "@kernelforge/plugin-nvcc-evaluator";
+import templateGeneratorPlugin from "../src/index.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    points: { type: "string", default: "200" },
+    "per-shape": { type: "string", default: "16" },
+    shapes: { type: "string", default: "datasets/shapes/benchmark-subset.json" },
+    "deadline-seconds": { type: "string", default: "420" },
+    samples: { type: "string", default: "20" },
+    seed: { type: "string", default: "1" },
+    out: { type: "string", default: process.env.OUT ?? "template-search-output" },
+  },
+});
+const mode = positionals[0];
+if (mode !== "correctness" && mode !== "subset") {
+  console.error("usage: template-search.mjs correctness|subset [options]");
+  process.exit(2);
+}
+const outDirectory = path.resolve(values.out as string);
+mkdirSync(outDirectory, { recursive: true });
+const seed = Number(values.seed);
+
+const container = createContainer(defaultConfig());
+await loadPlugins(
+  container,
+  [
+    { from: "@kernelforge/plugin-template-generator" },
+    { from: "@kernelforge/plugin-nvcc-evaluator", options: { samples: Number(values.samples) } },
+  ],
+  {
+    searchDirectories: [],
+    builtins: new Map([
+      ["@kernelforge/plugin-template-generator", { plugin: templateGeneratorPlugin }],
+      ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }],
+    ]),
+  },
+);
+const generator = resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator");
+const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
+console.log(`device: ${(await evaluator.describe()).devices.join(", ")}`);
+
+function describeCandidate(candidate: KernelCandidate): string {
+  const configuration = candidate.provenance.configuration as {
+    family: string;
+    values: Record<string, unknown>;
+  };
+  return `${configuration.family} ${JSON.stringify(configuration.values)}`;
+}
+
+if (mode === "correctness") {
+  const shapes = [
+    createGemmTask({ m: 1000, n: 1000, k: 1000 }),
+    createGemmTask({ m: 1000, n: 1000, k: 1000, layout: "linear" }),
+    createGemmTask({ m: 1, n: 4096, k: 4096, layout: "linear" }),
+    createGemmTask({ m: 1, n: 4096, k: 4096 }),
+    createGemmTask({ m: 17, n: 11008, k: 4096, layout: "linear" }),
+    createGemmTask({ m: 17, n: 11008, k: 4096 }),
+    createGemmTask({ m: 4097, n: 4095, k: 1023 }),
+    createGemmTask({ m: 4097, n: 4095, k: 1023, layout: "linear" }),
+    createGemmTask({ m: 33, n: 2000, k: 999, layout: "linear" }),
+    createGemmTask({ m: 777, n: 61, k: 2050 }),
+  ];
+  const perShape = Math.ceil(Number(values.points) / shapes.length);
+  const generated = await Promise.all(
+    shapes.map((task, index) =>
+      generator.generate({ task, count: perShape, round: 0, seed: seed * 1000 + index }),
+    ),
+  );
+  const work = generated.flatMap((result, index) =>
+    result.candidates.map((candidate) => ({ task: shapes[index] as GemmTask, candidate })),
+  );
+  const renderFailures = generated.flatMap((result) => result.failures);
+  const results = await Promise.all(
+    work.map(async ({ task, candidate }) => ({
+      task,
+      candidate,
+      result: await evaluator.evaluate(candidate, task),
+    })),
+  );
+  const byFamily: Record<string, Record<string, number>> = {};
+  const failures: string[] = [];
+  for (const { task, candidate, result } of results) {
+    const family = String((candidate.provenance.configuration as { family: string }).family);
+    byFamily[family] ??= {};
+    const counts = byFamily[family] as Record<string, number>;
+    counts[result.status] = (counts[result.status] ?? 0) + 1;
+    if (result.status !== "ok")
+      failures.push(
+        `${taskKey(task)} ${describeCandidate(candidate)}: ${result.status} ${result.reasonCode ?? ""} ${result.reason ?? ""}`,
+      );
+  }
+  writeFileSync(
+    path.join(outDirectory, "correctness.json"),
+    JSON.stringify(
+      {
+        evaluated: results.length,
+        renderFailures,
+        byFamily,
+        failures,
+        results: results.map((entry) => ({
+          task: taskKey(entry.task),
+          configuration: entry.candidate.provenance.configuration,
+          status: entry.result.status,
+          reason: entry.result.reason,
+          correctness: entry.result.correctness,
+        })),
+      },
+      null,
+      1,
+    ),
+  );
+  console.log(failures.slice(0, 20).join("\n"));
+  console.log(
+    `\ncorrectness: ${results.length} points on ${shapes.length} shapes, ${renderFailures.length} render failures`,
+  );
+  for (const [family, counts] of Object.entries(byFamily))
+    console.log(`  ${family.padEnd(18)} ${JSON.stringify(counts)}`);
+  console.log(`${results.length - failures.length} passed, ${failures.length} failed`);
+  await evaluator.close();
+  process.exit(failures.length === 0 && renderFailures.length === 0 ? 0 : 1);
+}
+
+// subset
+interface ShapeEntry {
+  m: number;
+  n: number;
+  k: number;
+  layout: "nn" | "linear";
+  stratum: string;
+}
+const shapes = (JSON.parse(readFileSync(values.shapes as string, "utf8")) as { shapes: ShapeEntry[] }).shapes;
+const perShape = Number(values["per-shape"]);
+const deadline = performance.now() + Number(values["deadline-seconds"]) * 1000;
+const rows: Record<string, unknown>[] = [];
+let evaluated = 0;
+const started = performance.now();
+for (const [index, shape] of shapes.entries()) {
+  if (performance.now() > deadline) {
+    console.log(`deadline reached: ${shapes.length - index} shapes not measured`);
+    break;
+  }
+  const task = createGemmTask(shape);
+  const generation = await generator.generate({
+    task,
+    count: perShape,
+    round: 0,
+    seed: seed * 100_000 + index,
+  });
+  const results: { candidate: KernelCandidate; result: EvaluationResult }[] = await Promise.all(
+    generation.candidates.map(async (candidate) => ({
+      candidate,
+      result: await evaluator.evaluate(candidate, task),
+    })),
+  );
+  evaluated += results.length;
+  const correct = results.filter((entry) => entry.result.status === "ok" && !entry.result.suspect);
+  const best = (mode: "cold" | "hot", baseline: "cublas" | "cublaslt-autotuned") =>
+    Math.max(0, ...correct.map((entry) => entry.result.speedups?.[mode]?.perBaseline[baseline] ?? 0));
+  const winner = correct.sort(
+    (a, b) =>
+      (b.result.speedups?.cold?.perBaseline.cublas ?? 0) - (a.result.speedups?.cold?.perBaseline.cublas ?? 0),
+  )[0];
+  const statuses: Record<string, number> = {};
+  for (const entry of results) statuses[entry.result.status] = (statuses[entry.result.status] ?? 0) + 1;
+  const row = {
+    shape: `${shape.m}x${shape.n}x${shape.k}`,
+    layout: shape.layout,
+    stratum: shape.stratum,
+    evaluated: results.length,
+    statuses,
+    coldCublas: best("cold", "cublas"),
+    coldLtAutotuned: best("cold", "cublaslt-autotuned"),
+    hotCublas: best("hot", "cublas"),
+    hotLtAutotuned: best("hot", "cublaslt-autotuned"),
+    winner: winner ? describeCandidate(winner.candidate) : null,
+    winnerColdMicroseconds: winner?.result.timing?.cold?.candidate.median ?? null,
+    cublasColdMicroseconds: winner?.result.timing?.cold?.baselines.cublas?.median ?? null,
+  };
+  rows.push(row);
+  console.log(
+    `${row.stratum.padEnd(7)} ${row.shape.padEnd(16)} ${row.layout.padEnd(6)} cold ×${row.coldCublas.toFixed(3)} cuBLAS ×${row.coldLtAutotuned.toFixed(3)} Lt-auto | hot ×${row.hotCublas.toFixed(3)} ×${row.hotLtAutotuned.toFixed(3)}  ${JSON.stringify(statuses)}`,
+  );
+}
+await evaluator.close();
+const geomean = (list: number[]) =>
+  list.length ? Math.exp(list.reduce((sum, value) => sum + Math.log(value), 0) / list.length) : Number.NaN;
+const summary: Record<string, unknown> = {};
+const strata = ["all", "small", "medium", "large", "skinny"];
+const lines = [
+  "",
+  "stratum   shapes  geomean cold (cuBLAS / Lt-auto)  hot (cuBLAS / Lt-auto)  win rate cold vs cuBLAS  worst cold vs cuBLAS",
+];
+for (const stratum of strata) {
+  const selected = rows
+    .filter((row) => stratum === "all" || row.stratum === stratum)
+    .filter((row) => (row.coldCublas as number) > 0);
+  if (!selected.length) continue;
+  const pick = (key: string) => selected.map((row) => row[key] as number);
+  const worst = selected.reduce((a, b) => ((a.coldCublas as number) < (b.coldCublas as number) ? a : b));
+  const entry = {
+    shapes: selected.length,
+    geomeanColdCublas: geomean(pick("coldCublas")),
+    geomeanColdLtAutotuned: geomean(pick("coldLtAutotuned")),
+    geomeanHotCublas: geomean(pick("hotCublas")),
+    geomeanHotLtAutotuned: geomean(pick("hotLtAutotuned")),
+    winRateColdCublas: selected.filter((row) => (row.coldCublas as number) > 1).length / selected.length,
+    worst: { shape: worst.shape, layout: worst.layout, coldCublas: worst.coldCublas },
+  };
+  summary[stratum] = entry;
+  lines.push(
+    `${stratum.padEnd(9)} ${String(entry.shapes).padStart(6)}  ×${entry.geomeanColdCublas.toFixed(3)} / ×${entry.geomeanColdLtAutotuned.toFixed(3)}            ×${entry.geomeanHotCublas.toFixed(3)} / ×${entry.geomeanHotLtAutotuned.toFixed(3)}     ${(entry.winRateColdCublas * 100).toFixed(0).padStart(3)}%                     ${entry.worst.shape} ${entry.worst.layout} ×${(entry.worst.coldCublas as number).toFixed(3)}`,
+  );
+}
+const minutes = (performance.now() - started) / 60_000;
+lines.push(
+  `\n${evaluated} evaluations in ${(minutes * 60).toFixed(0)} s (${(evaluated / minutes).toFixed(0)} per minute), ${perShape} points per shape`,
+);
+writeFileSync(
+  path.join(outDirectory, "subset.json"),
+  JSON.stringify({ perShape, seed, evaluated, minutes, rows, summary }, null, 1),
+);
+console.log(lines.join("\n"));
