@@ -57,4 +57,9 @@ await build({
   entryPoints: [path.join(root, "packages/plugins/template-generator/bench/gpu-search.ts")],
   outfile: path.join(outDirectory, "template-search.mjs"),
 });
+await build({
+  ...common,
+  entryPoints: [path.join(root, "packages/plugins/grpo/bench/grpo-vs-random.ts")],
+  outfile: path.join(outDirectory, "grpo-vs-random.mjs"),
+});
 console.log(`bundled into ${outDirectory}`);
