@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type BLayout,
-  candidateId,
+  createCandidate,
   createContainer,
   createGemmTask,
   type EvaluationResult,
@@ -13,7 +13,6 @@ import {
   parseShape,
   resolveNamed,
   TOKENS,
-  taskKey,
 } from "@kernelforge/core";
 import {
   type LaunchSpecification,
@@ -100,10 +99,8 @@ export async function benchCommand(
   };
   const task = createGemmTask({ ...shape, layout: layout as BLayout, arch: config.tasks.arch });
   const launch = resolveLaunch(specification, { M: shape.m, N: shape.n, K: shape.k });
-  const key = taskKey(task);
-  const candidate = {
-    id: candidateId({ taskKey: key, source, entry, launch }),
-    taskKey: key,
+  const candidate = createCandidate({
+    task,
     source,
     entry,
     launch,
@@ -113,7 +110,8 @@ export async function benchCommand(
       configuration: { file },
       createdAt: new Date().toISOString(),
     },
-  };
+  });
+
   const container = createContainer(config);
   await loadPlugins(container, config.plugins, {
     searchDirectories: [loaded.directory, cliPackageDirectory()],
@@ -131,7 +129,7 @@ export async function benchCommand(
   } finally {
     await evaluator.close();
   }
-  if (mode === "json") writeJson(context, { task: key, entry, launch, result });
+  if (mode === "json") writeJson(context, { task: candidate.taskKey, entry, launch, result });
   else
     await present(
       <BenchScreen file={file} task={task} entry={entry} launch={launch} result={result} />,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { candidateId, stableStringify } from "./kernel-candidate.js";
+import { createGemmTask } from "./gemm-task.js";
+import { candidateId, createCandidate, stableStringify } from "./kernel-candidate.js";
 import { launchDescriptorSchema } from "./launch-descriptor.js";
 
 const launch = launchDescriptorSchema.parse({ grid: [4, 4, 1], block: [128, 1, 1] });
@@ -32,5 +33,39 @@ describe("launchDescriptorSchema", () => {
     expect(launch).toMatchObject({ dynamicSharedBytes: 0, workspaceBytes: 0, zeroWorkspace: false });
     const result = launchDescriptorSchema.safeParse({ grid: [1, 1, 1], block: [64, 32, 1] });
     expect(result.success).toBe(false);
+  });
+});
+
+describe("createCandidate", () => {
+  it("fills in the task key, the defaulted launch and the content id", () => {
+    const task = createGemmTask({ m: 64, n: 64, k: 64 });
+    const provenance = { generator: "test", parentIds: [], createdAt: "2026-11-21T00:00:00Z" };
+    const candidate = createCandidate({
+      task,
+      source: "s",
+      entry: "k",
+      launch: { grid: [1, 1, 1], block: [32, 1, 1] },
+      provenance,
+    });
+    expect(candidate.taskKey).toBe("hgemm.f16f32.nn.64x64x64.sm90");
+    expect(candidate.launch).toEqual({
+      grid: [1, 1, 1],
+      block: [32, 1, 1],
+      dynamicSharedBytes: 0,
+      workspaceBytes: 0,
+      zeroWorkspace: false,
+    });
+    expect(candidate.id).toBe(
+      candidateId({ taskKey: candidate.taskKey, source: "s", entry: "k", launch: candidate.launch }),
+    );
+    expect(() =>
+      createCandidate({
+        task,
+        source: "s",
+        entry: "k",
+        launch: { grid: [1, 1, 1], block: [2048, 1, 1] },
+        provenance,
+      }),
+    ).toThrow();
   });
 });

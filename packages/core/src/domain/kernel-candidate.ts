@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import type { LaunchDescriptor } from "./launch-descriptor.js";
+import { type GemmTask, taskKey } from "./gemm-task.js";
+import {
+  type LaunchDescriptor,
+  type LaunchDescriptorInput,
+  launchDescriptorSchema,
+} from "./launch-descriptor.js";
 
 /** Where a candidate came from: which generator, from which parents, with which configuration or prompt. */
 export interface CandidateProvenance {
@@ -55,4 +60,27 @@ export function stableStringify(value: unknown): string {
     .filter(([, entry]) => entry !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${stableStringify(entry)}`).join(",")}}`;
+}
+
+/**
+ * Builds a candidate for a task from its source, entry, launch (validated and defaulted here) and provenance,
+ * with its task key and content-addressed id filled in. Throws when the launch descriptor is invalid.
+ */
+export function createCandidate(parts: {
+  task: GemmTask;
+  source: string;
+  entry: string;
+  launch: LaunchDescriptorInput;
+  provenance: CandidateProvenance;
+}): KernelCandidate {
+  const launch = launchDescriptorSchema.parse(parts.launch);
+  const key = taskKey(parts.task);
+  return {
+    id: candidateId({ taskKey: key, source: parts.source, entry: parts.entry, launch }),
+    taskKey: key,
+    source: parts.source,
+    entry: parts.entry,
+    launch,
+    provenance: parts.provenance,
+  };
 }

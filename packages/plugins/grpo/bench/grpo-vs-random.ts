@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import {
+  createCandidate,
   createContainer,
   createGemmTask,
   defaultConfig,
@@ -230,22 +231,17 @@ await Promise.all(
     }
     if (!greedy) return;
     const rendered = space.family(greedy.family).render(greedy.values, task, limits);
-    const { candidateId, launchDescriptorSchema } = await import("@kernelforge/core");
-    const launch = launchDescriptorSchema.parse(rendered.launch);
-    const key = taskKey(task);
-    const candidate: KernelCandidate = {
-      id: candidateId({ taskKey: key, source: rendered.source, entry: rendered.entry, launch }),
-      taskKey: key,
-      source: rendered.source,
-      entry: rendered.entry,
-      launch,
+    const candidate = createCandidate({
+      task,
+      ...rendered,
       provenance: {
         generator: "template",
         parentIds: [],
         configuration: { family: greedy.family, values: greedy.values },
         createdAt: new Date().toISOString(),
       },
-    };
+    });
+    const key = candidate.taskKey;
     const speedup = speedupOf(await evaluate(candidate, task));
     heldOutRows.push({
       shape: key,

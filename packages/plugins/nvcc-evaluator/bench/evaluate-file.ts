@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   type BLayout,
-  candidateId,
+  createCandidate,
   createContainer,
   createGemmTask,
   defaultConfig,
@@ -77,20 +77,18 @@ const rows = await Promise.all(
         result: undefined,
         error: `invalid launch: ${parsed.error.message}`,
       };
-    const launch = parsed.data;
-    const candidate = {
-      id: candidateId({ taskKey: key, source: input.source, entry: input.entry, launch }),
-      taskKey: key,
+    const candidate = createCandidate({
+      task,
       source: input.source,
       entry: input.entry,
-      launch,
+      launch: parsed.data,
       provenance: {
         generator: "evaluate-file",
         parentIds: [],
         configuration: { label: input.label },
         createdAt: new Date().toISOString(),
       },
-    };
+    });
     const result: EvaluationResult = await evaluator.evaluate(candidate, task);
     const cold = result.speedups?.cold;
     const hot = result.speedups?.hot;

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import {
-  candidateId,
+  createCandidate,
   createContainer,
   createGemmTask,
   defaultConfig,
@@ -22,11 +22,9 @@ import {
   type GpuEvaluator,
   type KernelCandidate,
   type LaunchDescriptorInput,
-  launchDescriptorSchema,
   loadPlugins,
   resolveNamed,
   TOKENS,
-  taskKey,
 } from "@kernelforge/core";
 import { CompilePool, locateNvcc } from "@kernelforge/gpu-runner";
 import nvccEvaluatorPlugin from "../src/index.js";
@@ -60,21 +58,18 @@ function candidate(
   launch: LaunchDescriptorInput,
   label: string,
 ): KernelCandidate {
-  const parsed = launchDescriptorSchema.parse(launch);
-  const key = taskKey(task);
-  return {
-    id: candidateId({ taskKey: key, source, entry, launch: parsed }),
-    taskKey: key,
+  return createCandidate({
+    task,
     source,
     entry,
-    launch: parsed,
+    launch,
     provenance: {
       generator: "gpu-check",
       parentIds: [],
       configuration: { label },
       createdAt: new Date().toISOString(),
     },
-  };
+  });
 }
 
 const naiveLaunch = (task: GemmTask): LaunchDescriptorInput => ({

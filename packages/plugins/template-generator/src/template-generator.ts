@@ -1,13 +1,12 @@
 import {
   API_VERSION,
-  candidateId,
+  createCandidate,
   type GenerationCallOptions,
   type GenerationFailure,
   type GenerationRequest,
   type GenerationResult,
   type KernelCandidate,
   type KernelGenerator,
-  launchDescriptorSchema,
   pluginOptionsToken,
   taskKey,
 } from "@kernelforge/core";
@@ -62,33 +61,31 @@ export class TemplateGenerator implements KernelGenerator {
       const family = this.space.family(sample.point.family);
       try {
         const rendered = family.render(sample.point.values, task, limits);
-        const launch = launchDescriptorSchema.parse(rendered.launch);
-        candidates.push({
-          id: candidateId({ taskKey: key, source: rendered.source, entry: rendered.entry, launch }),
-          taskKey: key,
-          source: rendered.source,
-          entry: rendered.entry,
-          launch,
-          provenance: {
-            generator: this.name,
-            parentIds: [],
-            configuration: {
-              family: sample.point.family,
-              values: sample.point.values,
-              point: pointHash(sample.point),
+        candidates.push(
+          createCandidate({
+            task,
+            ...rendered,
+            provenance: {
+              generator: this.name,
+              parentIds: [],
+              configuration: {
+                family: sample.point.family,
+                values: sample.point.values,
+                point: pointHash(sample.point),
+              },
+              ...(request.policy && sample.logProbability !== undefined
+                ? {
+                    policySample: {
+                      policy: request.policy.version,
+                      choices: sample.choices,
+                      logProbability: sample.logProbability,
+                    },
+                  }
+                : {}),
+              createdAt: new Date().toISOString(),
             },
-            ...(request.policy && sample.logProbability !== undefined
-              ? {
-                  policySample: {
-                    policy: request.policy.version,
-                    choices: sample.choices,
-                    logProbability: sample.logProbability,
-                  },
-                }
-              : {}),
-            createdAt: new Date().toISOString(),
-          },
-        });
+          }),
+        );
       } catch (error) {
         failures.push({
           code: "render_failed",

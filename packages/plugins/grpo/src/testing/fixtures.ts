@@ -1,13 +1,12 @@
 /** Builders of evaluation results and candidates for this package's tests (not exported by the package). */
 import {
   type BaselineName,
-  candidateId,
+  createCandidate,
   type EvaluationResult,
   type GemmTask,
   type KernelCandidate,
   type ModeSpeedups,
   type TimingMode,
-  taskKey,
 } from "@kernelforge/core";
 
 /** Speedups per baseline in one mode; the best is the smallest (the fastest baseline). */
@@ -64,21 +63,11 @@ export function candidate(
   policySample?: { policy: string; choices: Record<string, string | number>; logProbability: number },
   extra: Partial<KernelCandidate["provenance"]> = {},
 ): KernelCandidate {
-  const key = taskKey(task);
-  const launch = {
-    grid: [1, 1, 1] as [number, number, number],
-    block: [128, 1, 1] as [number, number, number],
-    dynamicSharedBytes: 0,
-    workspaceBytes: 0,
-    zeroWorkspace: false,
-  };
-  const entry = "kernel";
-  return {
-    id: candidateId({ taskKey: key, source, entry, launch }),
-    taskKey: key,
+  return createCandidate({
+    task,
     source,
-    entry,
-    launch,
+    entry: "kernel",
+    launch: { grid: [1, 1, 1], block: [128, 1, 1] },
     provenance: {
       generator: "test",
       parentIds: [],
@@ -86,5 +75,5 @@ export function candidate(
       ...extra,
       createdAt: "2025-01-01T00:00:00.000Z",
     },
-  };
+  });
 }
