@@ -32,6 +32,11 @@ constexpr int kProtocolVersion = 1;
 constexpr size_t kMaxLineBytes = size_t(4) << 20;
 constexpr int kExitSticky = 3;
 
+// Replies go to a private duplicate of the original stdout; file descriptor 1 itself is pointed at stderr
+// before any kernel runs. Device-side printf (which the driver writes to fd 1) can therefore never be mistaken
+// for, or glued onto, a protocol reply.
+FILE* gProtocolOut = stdout;
+
 class Harness {
  public:
   Harness() : baselines_(ctx_) {}
@@ -113,6 +118,7 @@ class Harness {
       replyError(id, e);
       if (e.sticky) {
         logMessage("sticky CUDA error (%s); exiting with status %d", e.cuResult.c_str(), kExitSticky);
+        std::fflush(gProtocolOut);
         std::fflush(stdout);
         std::fflush(stderr);
         ::_exit(kExitSticky);
@@ -138,8 +144,8 @@ class Harness {
   static void reply(const json::Value& v) {
     std::string s = json::serialize(v);
     s += '\n';
-    std::fwrite(s.data(), 1, s.size(), stdout);
-    std::fflush(stdout);
+    std::fwrite(s.data(), 1, s.size(), gProtocolOut);
+    std::fflush(gProtocolOut);
   }
 
   static void replyError(const json::Value& id, const HarnessError& e) {
@@ -472,6 +478,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  {
+    std::fflush(stdout);
+    const int protocolFd = ::dup(STDOUT_FILENO);
+    FILE* protocol = protocolFd >= 0 ? ::fdopen(protocolFd, "w") : nullptr;
+    if (!protocol || ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+      std::fprintf(stderr, "cannot separate the protocol channel from stdout\n");
+      return 1;
+    }
+    kf::gProtocolOut = protocol;
+  }
   static kf::Harness harness;  // static: never destroyed while a sticky context is around
   harness.init(ordinal);
   kf::logMessage("ready (protocol %d)", kf::kProtocolVersion);
@@ -486,6 +502,7 @@ int main(int argc, char** argv) {
     }
     if (!harness.handleLine(line)) break;
   }
+  std::fflush(kf::gProtocolOut);
   std::fflush(stdout);
   ::_exit(0);  // skip static teardown of CUDA/cuBLAS state
 }

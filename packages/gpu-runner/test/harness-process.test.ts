@@ -57,6 +57,12 @@ describe("HarnessProcess mechanics", () => {
     expect(hung).toBeInstanceOf(HarnessTimeoutError);
     expect((await harness.request<{ value: number }>("echo", { value: 4 })).value).toBe(4);
     expect(harness.starts).toBe(3);
+    const controller = new AbortController();
+    const cancelled = harness.request("hang", {}, { signal: controller.signal }).catch((error: unknown) => error);
+    controller.abort(new Error("stopped by the user"));
+    expect(await cancelled).toMatchObject({ message: "stopped by the user" });
+    expect(await cancelled).not.toBeInstanceOf(HarnessExitedError);
+    expect((await harness.request<{ value: number }>("echo", { value: 5 })).value).toBe(5);
     await harness.close();
     expect(harness.running).toBe(false);
   }, 30_000);

@@ -33,7 +33,13 @@ export const launchDescriptorSchema = z
     block: dim3Schema,
     dynamicSharedBytes: z.number().int().nonnegative().default(0),
     cluster: dim3Schema.optional(),
-    workspaceBytes: z.number().int().nonnegative().default(0),
+    /** At most 4 GiB: a workspace is scratch for a reduction, not a second copy of the problem. */
+    workspaceBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(4 * 1024 ** 3)
+      .default(0),
     zeroWorkspace: z.boolean().default(false),
     tensorMaps: z.array(tensorMapRequestSchema).optional(),
   })

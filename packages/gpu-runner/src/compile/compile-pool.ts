@@ -146,7 +146,8 @@ export class CompilePool {
               durationMilliseconds: outcome.durationMilliseconds,
               cached: false,
             };
-      writeFileAtomic(resultFile, JSON.stringify(result));
+      // A compiler killed by a signal (out of memory, say) says nothing about the source: keep it out of the cache.
+      if (outcome.signal === null) writeFileAtomic(resultFile, JSON.stringify(result));
       return result;
     } finally {
       this.#release();

@@ -87,7 +87,11 @@ export class HarnessProcess {
     const timeout = options.timeoutMilliseconds ?? this.#options.timeoutMilliseconds ?? 120_000;
     return new Promise<Reply>((resolve, reject) => {
       const onAbort = () => {
-        // The harness cannot abandon a request midway: stop the process, as for a timeout.
+        // The harness cannot abandon a request midway: stop the process, as for a timeout. This request ends
+        // with the abort's reason, not as a crash.
+        const pending = this.#pending.get(id);
+        this.#pending.delete(id);
+        if (pending) clearTimeout(pending.timer);
         this.#kill();
         reject(options.signal?.reason ?? new Error("aborted"));
       };

@@ -69,7 +69,7 @@ export class NvccEvaluator implements GpuEvaluator {
     const started = performance.now();
     const session = await this.#open();
     const partial = await this.#evaluate(session, candidate, task, options.signal);
-    const suspect = this.#suspect(partial);
+    const suspect = partial.suspect ?? this.#suspect(partial);
     return {
       candidateId: candidate.id,
       taskKey: candidate.taskKey,
@@ -162,10 +162,15 @@ export class NvccEvaluator implements GpuEvaluator {
         compile,
       };
     }
-    const sass = summarizeSassMath(
-      await dumpSass(session.nvcc.cudaHome, compiled.cubinPath),
-      candidate.entry,
-    );
+    // The whole cubin is read, not only the entry: helpers it calls are candidate code too.
+    const machineCode = await dumpSass(session.nvcc.cudaHome, compiled.cubinPath);
+    if (/\bvprintf\b/.test(machineCode)) {
+      return {
+        ...rejected("screening:printf", "the machine code calls printf (vprintf); kernels may not print"),
+        compile,
+      };
+    }
+    const sass = summarizeSassMath(machineCode);
     if (sass.accumulator !== "f32") {
       return {
         status: "rejected",
@@ -237,7 +242,20 @@ export class NvccEvaluator implements GpuEvaluator {
           correctness,
         };
       }
-      return { status: "ok", compile, correctness, ...toTimingAndSpeedups(reply) };
+      const gateTimeouts = reply.timing?.gateTimeouts ?? 0;
+      return {
+        status: "ok",
+        compile,
+        correctness,
+        ...toTimingAndSpeedups(reply),
+        ...(gateTimeouts > 0
+          ? {
+              suspect: {
+                reason: `${gateTimeouts} timing round(s) started before all their launches were queued; samples may include host launch time`,
+              },
+            }
+          : {}),
+      };
     } catch (error) {
       if (error instanceof HarnessTimeoutError)
         return { status: "timeout", reasonCode: "run:timeout", reason: error.message, compile };
@@ -252,9 +270,21 @@ export class NvccEvaluator implements GpuEvaluator {
             reason: error.message,
             compile,
           };
-        if (["load_error", "abi_mismatch", "launch_error", "unsupported"].includes(error.body.code)) {
+        if (
+          ["load_error", "abi_mismatch", "launch_error", "unsupported", "bad_request"].includes(
+            error.body.code,
+          )
+        ) {
           return {
             status: "rejected",
+            reasonCode: `harness:${error.body.code}`,
+            reason: error.message,
+            compile,
+          };
+        }
+        if (["cuda_error", "internal_error"].includes(error.body.code)) {
+          return {
+            status: "runtime_error",
             reasonCode: `harness:${error.body.code}`,
             reason: error.message,
             compile,
