@@ -58,7 +58,9 @@ describe("HarnessProcess mechanics", () => {
     expect((await harness.request<{ value: number }>("echo", { value: 4 })).value).toBe(4);
     expect(harness.starts).toBe(3);
     const controller = new AbortController();
-    const cancelled = harness.request("hang", {}, { signal: controller.signal }).catch((error: unknown) => error);
+    const cancelled = harness
+      .request("hang", {}, { signal: controller.signal })
+      .catch((error: unknown) => error);
     controller.abort(new Error("stopped by the user"));
     expect(await cancelled).toMatchObject({ message: "stopped by the user" });
     expect(await cancelled).not.toBeInstanceOf(HarnessExitedError);

@@ -33,7 +33,11 @@ describe("launchDescriptorSchema", () => {
     expect(launch).toMatchObject({ dynamicSharedBytes: 0, workspaceBytes: 0, zeroWorkspace: false });
     const result = launchDescriptorSchema.safeParse({ grid: [1, 1, 1], block: [64, 32, 1] });
     expect(result.success).toBe(false);
-    const huge = launchDescriptorSchema.safeParse({ grid: [1, 1, 1], block: [32, 1, 1], workspaceBytes: 2 ** 41 });
+    const huge = launchDescriptorSchema.safeParse({
+      grid: [1, 1, 1],
+      block: [32, 1, 1],
+      workspaceBytes: 2 ** 41,
+    });
     expect(huge.success).toBe(false);
   });
 });
