@@ -451,6 +451,11 @@ class Harness {
       resp.set("verdict", verdictJson(false, "out_of_bounds_write", "timing", det));
       return;
     }
+    if (tr.timedOutputWrong) {
+      resp.set("recheck", json::Value());
+      resp.set("verdict", verdictJson(false, tr.timedReason, "timing", tr.timedDetail));
+      return;
+    }
     if (arena_.sets[0].C.data() != c0) throw HarnessError("internal_error", "buffer set 0 moved during timing");
     CheckOutcome second = runCheckSuite(ctx_, baselines_, arena_, k, d, t, ropt);
     resp.set("recheck", second.report);

@@ -179,6 +179,29 @@ struct TimingResult {
   LaunchFailure failure;
   bool guardsDamaged = false;
   json::Value guardViolations;
+  // A timed launch of the candidate left a wrong or unwritten output.
+  bool timedOutputWrong = false;
+  std::string timedReason;
+  json::Value timedDetail;
+};
+
+// Error bound for the outputs of timed launches. An honest kernel errs by about 2e-4 (fp16 output rounding);
+// a launch that skipped work, or wrote anything but the product, errs by O(1) or leaves NaNs.
+constexpr double kTimedTolerance = 2e-3;
+
+// The candidate's own outputs during timing, one per buffer set, each with guard bands, and the fp32 reference
+// of each set's inputs. Baselines keep writing the sets' own C, so the candidate's outputs survive the round.
+struct TimedOutputs {
+  std::vector<GuardedBuffer> c;
+  std::vector<CUdeviceptr> ref;
+  TimedOutputs() = default;
+  TimedOutputs(const TimedOutputs&) = delete;
+  TimedOutputs& operator=(const TimedOutputs&) = delete;
+  ~TimedOutputs() {
+    for (auto& g : c) freeGuarded(g);
+    for (CUdeviceptr r : ref)
+      if (r) cuMemFree(r);
+  }
 };
 
 // Candidate may be null (baselines only). Throws HarnessError for protocol
@@ -195,7 +218,24 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
   if (!k && opt.baselines.empty()) throw badRequest("nothing to time: no handle and no baselines");
 
   const size_t wsBytes = d ? d->wsBytes : 0;
-  const int nsets = ensureArena(c, arena, t, wsBytes, std::max(1, opt.bufferSets));
+  int nsets = ensureArena(c, arena, t, wsBytes, std::max(1, opt.bufferSets));
+  const size_t cHalves = size_t(t.m) * t.n;
+  TimedOutputs outs;
+  // Gives every buffer set up to `count` its candidate output buffer and its reference.
+  auto ensureOutputs = [&](int count) {
+    while (int(outs.c.size()) < count) {
+      const BufferSet& s = arena.sets[outs.c.size()];
+      GuardedBuffer g;
+      allocGuarded(c, g, arena.cBytes());
+      outs.c.push_back(g);
+      CUdeviceptr r = 0;
+      KF_CU(cuMemAlloc(&r, cHalves * 4));
+      outs.ref.push_back(r);
+      runReference(c, t, s.A.data(), s.B.data(), r, false);
+    }
+    syncStream(c.stream, "timing references");
+  };
+  if (k) ensureOutputs(nsets);
   if (opt.cold) ensureFlushBuffer(c);
   EventPool ev;
   json::Value baselineChecks = json::Value::object();
@@ -219,8 +259,11 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
     ct.name = "candidate";
     Kernel* kk = k;
     const LaunchDesc* dd = d;
-    ct.enqueue = [&c, kk, dd, &t](const BufferSet& s) {
-      CUresult r = enqueueCandidate(c, *kk, *dd, t, s);
+    ct.enqueue = [&c, kk, dd, &t, &arena, &outs](const BufferSet& s) {
+      // Same inputs and workspace as the set, but the candidate's own output buffer.
+      BufferSet own = s;
+      own.C = outs.c[size_t(&s - arena.sets.data())];
+      CUresult r = enqueueCandidate(c, *kk, *dd, t, own);
       if (r != CUDA_SUCCESS) {
         if (isStickyCode(int(r))) throw cudaFailure(int(r), "cuLaunchKernelEx");
         throw CandidateLaunchRefused{launchFailureFrom(r, *kk, *dd)};
@@ -268,9 +311,24 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
   }
 
   unsigned int gateTimeouts = 0;
+  json::Value verification = json::Value::object();
   try {
     resetGateTimeouts(c);
     for (auto& ct : cts) calibrate(c, arena, nsets, ct, opt.warmup, ev);
+    Contender* candidate = k ? &cts[0] : nullptr;
+    if (candidate) {
+      // Every launch of the candidate in a round must write its own buffer set, so that each one is verified:
+      // more sets when the hot batch needs them (as memory allows), else a smaller batch.
+      const int cold = opt.cold ? 1 : 0;
+      const int perRound = (opt.hot ? candidate->batch : 0) + cold;
+      if (perRound > nsets) {
+        nsets = ensureArena(c, arena, t, wsBytes, perRound);
+        ensureOutputs(nsets);
+      }
+      if (opt.hot) candidate->batch = std::max(1, std::min(candidate->batch, nsets - cold));
+    }
+    unsigned long long verifiedLaunches = 0;
+    double maxTimedError = 0;
 
     Shuffler rng(opt.shuffleSeed);
     struct Pending {
@@ -280,9 +338,20 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
     };
     std::vector<Pending> pending;
     uint32_t flushValue = 1;
+    std::vector<size_t> candidateSets;
     for (int round = 0; round < opt.samples; ++round) {
       pending.clear();
+      candidateSets.clear();
       size_t evIdx = 0;
+      if (candidate) {
+        // Outside the timed region: poison the candidate's outputs and re-randomize the workspaces, so that
+        // nothing a launch finds there can stand in for computing the product.
+        for (int i = 0; i < nsets; ++i) {
+          poisonOutput(c, outs.c[size_t(i)].data(), cHalves, dev::mix64(opt.shuffleSeed * 1000003ull + round * 131ull + i));
+          if (wsBytes >= 2 && !d->zeroWs)
+            fillNormalHalf(c, arena.sets[size_t(i)].W.data(), wsBytes / 2, dev::mix64(round * 7919ull + i), dev::kStreamPoison);
+        }
+      }
       // The whole round is queued behind the gate, then released at once.
       unsigned int ticket = enqueueGate(c);
       for (const auto& mode : opt.modeOrder) {
@@ -292,6 +361,9 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
         rng.shuffle(order);
         for (Contender* ct : order) {
           CUevent e0 = ev.get(evIdx++), e1 = ev.get(evIdx++);
+          const int launches = hot ? ct->batch : 1;
+          if (ct == candidate)
+            for (int i = 0; i < launches; ++i) candidateSets.push_back((ct->rotation + size_t(i)) % size_t(nsets));
           if (hot) {
             KF_CU(cuEventRecord(e0, c.stream));
             for (int i = 0; i < ct->batch; ++i) ct->enqueue(arena.sets[ct->rotation++ % nsets]);
@@ -312,8 +384,30 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
         if (p.hot) p.ct->hot.push_back(us / p.ct->batch);
         else p.ct->cold.push_back(us);
       }
+      // Every output the candidate's timed launches left must be written and right.
+      for (size_t i : candidateSets) {
+        ErrorStats e = measureError(c, outs.c[i].data(), outs.ref[i], cHalves);
+        ++verifiedLaunches;
+        if (std::isfinite(e.relError)) maxTimedError = std::max(maxTimedError, e.relError);
+        if (e.nan == 0 && e.inf == 0 && e.relError <= kTimedTolerance) continue;
+        res.timedOutputWrong = true;
+        res.timedReason = e.nan ? "unwritten_output" : "wrong_result";
+        json::Value det = json::Value::object();
+        det.set("round", round);
+        det.set("bufferSet", double(i));
+        det.set("nanCount", double(e.nan));
+        det.set("relError", std::isfinite(e.relError) ? json::Value(e.relError) : json::Value());
+        det.set("tolerance", kTimedTolerance);
+        det.set("message", "a timed launch of the candidate left a wrong or unwritten output");
+        res.timedDetail = det;
+        break;
+      }
+      if (res.timedOutputWrong) break;
     }
     gateTimeouts = readGateTimeouts(c);
+    verification.set("verifiedLaunches", double(verifiedLaunches));
+    verification.set("maxRelError", maxTimedError);
+    verification.set("tolerance", kTimedTolerance);
   } catch (const CandidateLaunchRefused& r) {
     releaseGate(c, c.gateTicket);  // let the partly queued round drain
     syncStream(c.stream, "timing after a refused launch");
@@ -325,6 +419,17 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
   // Guard bands of every set after all timed launches.
   json::Value viol = json::Value::array();
   if (k) {
+    for (size_t i = 0; i < outs.c.size(); ++i) {
+      GuardCount gc = checkGuarded(c, outs.c[i]);
+      if (!gc.damaged()) continue;
+      json::Value v = json::Value::object();
+      v.set("bufferSet", double(i));
+      v.set("buffer", "C (timed)");
+      v.set("region", "guard");
+      v.set("before", gc.before);
+      v.set("after", gc.after);
+      viol.push(v);
+    }
     for (int i = 0; i < nsets; ++i) {
       BufferSet& s = arena.sets[size_t(i)];
       struct {
@@ -370,6 +475,10 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
   rep.set("gateTimeouts", gateTimeouts);
   rep.set("baselineChecks", baselineChecks);
   rep.set("guardViolations", viol);
+  if (k) {
+    if (res.timedOutputWrong) verification.set("failure", res.timedDetail);
+    rep.set("timedOutputs", verification);
+  }
   res.report = rep;
   return res;
 }

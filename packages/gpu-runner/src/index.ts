@@ -7,7 +7,7 @@ export {
   type CompilePoolOptions,
   type CompileRequest,
 } from "./compile/compile-pool.js";
-export { type PtxasFunctionReport, parsePtxasReport } from "./compile/ptxas-report.js";
+export { type PtxasFunctionReport, parseGlobalBytes, parsePtxasReport } from "./compile/ptxas-report.js";
 export { type ProcessOutcome, runProcess } from "./compile/run-process.js";
 export { buildHarness, type HarnessBuild, nativeSourceDirectory } from "./harness/build-harness.js";
 export { HarnessExitedError, HarnessRequestError, HarnessTimeoutError } from "./harness/harness-errors.js";

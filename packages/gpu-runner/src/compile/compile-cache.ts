@@ -17,7 +17,7 @@ export function compileKey(parts: {
   nvccVersion: string;
 }): string {
   return createHash("sha256")
-    .update(`kforge-compile-v1\0${parts.nvccVersion}\0${parts.arch}\0${parts.flags.join("\u0001")}\0`)
+    .update(`kforge-compile-v2\0${parts.nvccVersion}\0${parts.arch}\0${parts.flags.join("\u0001")}\0`)
     .update(parts.source)
     .digest("hex");
 }

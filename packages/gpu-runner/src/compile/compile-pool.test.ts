@@ -44,8 +44,14 @@ describe.runIf(nvcc)("CompilePool with the machine's nvcc", () => {
     expect(first.functions[0]?.registers).toBeGreaterThan(0);
     const second = await compiler.compile({ source: kernel(2), arch: "sm90" });
     expect(second).toMatchObject({ ok: true, cached: true, key: first.key });
+    expect(first.globalBytes).toBe(0);
     const other = await compiler.compile({ source: kernel(3), arch: "sm90" });
     expect(other.key).not.toBe(first.key);
+    const stateful = await compiler.compile({
+      source: `__device__ unsigned long long remembered[64];\n${kernel(4)}`,
+      arch: "sm90",
+    });
+    expect(stateful.ok && stateful.globalBytes).toBe(512);
   }, 120_000);
 
   it("returns a compile error with the compiler's message, and shares one compile between identical requests", async () => {

@@ -10,7 +10,7 @@ import {
   readJsonIfExists,
   writeFileAtomic,
 } from "./compile-cache.js";
-import { type PtxasFunctionReport, parsePtxasReport } from "./ptxas-report.js";
+import { type PtxasFunctionReport, parseGlobalBytes, parsePtxasReport } from "./ptxas-report.js";
 import { runProcess } from "./run-process.js";
 
 export interface CompileRequest {
@@ -28,6 +28,8 @@ export type CompileOutcome =
       cubinPath: string;
       log: string;
       functions: PtxasFunctionReport[];
+      /** Module-level global memory (`__device__` variables), bytes. */
+      globalBytes: number;
       durationMilliseconds: number;
       cached: boolean;
     }
@@ -135,6 +137,7 @@ export class CompilePool {
               cubinPath: cubinFile,
               log,
               functions: parsePtxasReport(log),
+              globalBytes: parseGlobalBytes(log),
               durationMilliseconds: outcome.durationMilliseconds,
               cached: false,
             }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parsePtxasReport } from "./ptxas-report.js";
+import { parseGlobalBytes, parsePtxasReport } from "./ptxas-report.js";
 
 const fixture = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -51,5 +51,14 @@ describe("parsePtxasReport", () => {
         spillLoadBytes: 16,
       },
     ]);
+  });
+
+  it("reads the module's global memory", () => {
+    expect(parseGlobalBytes(readFileSync(fixture, "utf8"))).toBe(0);
+    expect(
+      parseGlobalBytes(
+        "ptxas info    : 768 bytes gmem\nptxas info    : Compiling entry function 'k' for 'sm_90a'",
+      ),
+    ).toBe(768);
   });
 });

@@ -70,3 +70,11 @@ export function parsePtxasReport(log: string): PtxasFunctionReport[] {
   }
   return [...reports.values()];
 }
+
+/**
+ * Bytes of module-level global memory (`__device__` variables) ptxas reported (`N bytes gmem`). A candidate
+ * needs none: global state is the one place a kernel could keep results from one launch to the next.
+ */
+export function parseGlobalBytes(log: string): number {
+  return [...log.matchAll(/(\d+) bytes gmem/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+}

@@ -127,6 +127,8 @@ export interface TimingReport {
   gateTimeouts: number;
   baselineChecks: Record<string, unknown>;
   guardViolations: unknown[];
+  /** Verification of the candidate's timed launches (each output checked against its set's reference). */
+  timedOutputs?: { verifiedLaunches: number; maxRelError: number; tolerance: number; failure?: unknown };
 }
 
 export interface Verdict {

@@ -163,8 +163,8 @@ const planted: PlantedCase[] = [
   {
     name: "caches results by pointer",
     task: small,
-    status: "wrong",
-    reasonCode: "unwritten_output",
+    status: "rejected",
+    reasonCode: "screening:global_state",
     candidate: candidate(
       small,
       selftestSource("ptr_cache"),

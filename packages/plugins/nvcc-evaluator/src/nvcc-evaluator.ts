@@ -162,6 +162,15 @@ export class NvccEvaluator implements GpuEvaluator {
         compile,
       };
     }
+    if (compiled.globalBytes > 0) {
+      return {
+        ...rejected(
+          "screening:global_state",
+          `the module declares ${compiled.globalBytes} bytes of __device__ global memory; a kernel may keep no state between launches`,
+        ),
+        compile,
+      };
+    }
     // The whole cubin is read, not only the entry: helpers it calls are candidate code too.
     const machineCode = await dumpSass(session.nvcc.cudaHome, compiled.cubinPath);
     if (/\bvprintf\b/.test(machineCode)) {
