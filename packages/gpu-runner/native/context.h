@@ -180,10 +180,19 @@ inline int ensureArena(Context& c, Arena& a, const Task& t, size_t wsBytes, int 
     size_t reserve = size_t(1) << 30;
     if (!a.sets.empty() && freeB < a.setBytes() + reserve) break;
     BufferSet s;
-    allocGuarded(c, s.A, a.aBytes());
-    allocGuarded(c, s.B, a.bBytes());
-    allocGuarded(c, s.C, a.cBytes());
-    allocGuarded(c, s.W, wsBytes);
+    try {
+      allocGuarded(c, s.A, a.aBytes());
+      allocGuarded(c, s.B, a.bBytes());
+      allocGuarded(c, s.C, a.cBytes());
+      allocGuarded(c, s.W, wsBytes);
+    } catch (...) {
+      // Free what this set got before the failure; the sets already complete stay usable.
+      freeGuarded(s.A);
+      freeGuarded(s.B);
+      freeGuarded(s.C);
+      freeGuarded(s.W);
+      throw;
+    }
     uint64_t seed = dev::mix64(0x7157ull + a.sets.size());
     fillNormalHalf(c, s.A.data(), size_t(t.m) * t.k, seed, dev::kStreamA);
     fillNormalHalf(c, s.B.data(), size_t(t.k) * t.n, seed, dev::kStreamB);
