@@ -15,9 +15,13 @@ export { HarnessProcess, type HarnessProcessOptions } from "./harness/harness-pr
 export * from "./harness/harness-protocol.js";
 export { dumpSass } from "./sass/dump-sass.js";
 export { functionSass, type SassMathSummary, summarizeSassMath } from "./sass/sass-accumulator.js";
+export { preprocessCandidate } from "./screening/preprocess-candidate.js";
 export {
   ALLOWED_INCLUDES,
+  type PreprocessedView,
+  preprocessedView,
   type ScreeningRejection,
+  screenPreprocessed,
   screenSource,
   stripCommentsAndStrings,
 } from "./screening/screen-source.js";

@@ -4,7 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CompilePool } from "../src/compile/compile-pool.js";
 import { nativeSourceDirectory } from "../src/harness/build-harness.js";
-import { screenSource } from "../src/screening/screen-source.js";
+import { preprocessCandidate } from "../src/screening/preprocess-candidate.js";
+import { screenPreprocessed, screenSource } from "../src/screening/screen-source.js";
 import { locateNvcc } from "../src/toolkit/locate-nvcc.js";
 
 const nvcc = await locateNvcc();
@@ -28,11 +29,13 @@ describe.runIf(nvcc)("the self-test kernels, as candidates", () => {
         const entry = /extern "C" __global__ void (\w+)/.exec(source)?.[1] ?? "missing";
         const screening = screenSource(source, entry);
         const compiled = await pool.compile({ source, arch: "sm90" });
-        return { name, screening, compiled };
+        const preprocessed = await preprocessCandidate(nvcc!, source, "sm90");
+        return { name, screening, compiled, expanded: preprocessed && screenPreprocessed(preprocessed) };
       }),
     );
-    for (const { name, screening, compiled } of outcomes) {
+    for (const { name, screening, compiled, expanded } of outcomes) {
       expect(screening, name).toBeUndefined();
+      expect(expanded, name).toBeUndefined();
       expect(compiled.ok, name).toBe(name !== "no_compile.cu");
       if (compiled.ok) expect(compiled.functions.length, name).toBeGreaterThan(0);
     }

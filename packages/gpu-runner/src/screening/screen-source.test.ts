@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { screenSource, stripCommentsAndStrings } from "./screen-source.js";
+import { locateNvcc } from "../toolkit/locate-nvcc.js";
+import { preprocessCandidate } from "./preprocess-candidate.js";
+import {
+  preprocessedView,
+  screenPreprocessed,
+  screenSource,
+  stripCommentsAndStrings,
+} from "./screen-source.js";
 
 const clean = `#include <cuda_fp16.h>
 // cudaMalloc is mentioned in a comment only
@@ -48,4 +55,59 @@ describe("stripCommentsAndStrings", () => {
     const stripped = stripCommentsAndStrings('a /* x\ny */ b // c\n"d(e)" f');
     expect(stripped).toBe('a \n b \n"" f');
   });
+});
+
+describe("screening after the preprocessor", () => {
+  const preprocessed = [
+    '# 0 "kernel.cu"',
+    '# 1 "/usr/local/cuda/include/cuda_fp16.h" 1',
+    "inline int __hidden_in_header() { return printf == 0; }",
+    '# 2 "kernel.cu" 2',
+    '# 1 "/usr/include/stdio.h" 1 3 4',
+    "int printf(const char*, ...);",
+    '# 3 "kernel.cu" 2',
+    'extern "C" __global__ void k(const __half* A, const __half* B, __half* C, int M, int N, int K, void* w) {',
+    '  printf("%d", 1);',
+    "}",
+  ].join("\n");
+
+  it("separates the candidate's own lines from the headers' and lists what it includes", () => {
+    const view = preprocessedView(preprocessed, "kernel.cu");
+    expect(view.directIncludes).toEqual(["/usr/local/cuda/include/cuda_fp16.h", "/usr/include/stdio.h"]);
+    expect(view.ownCode).toContain('printf("%d", 1);');
+    expect(view.ownCode).not.toContain("__hidden_in_header");
+  });
+
+  it("refuses a header included through a macro, and a name hidden behind one", () => {
+    expect(screenPreprocessed(preprocessedView(preprocessed, "kernel.cu"))?.code).toBe("screening:include");
+    const withoutStdio = preprocessed.replace(
+      '# 1 "/usr/include/stdio.h" 1 3 4\nint printf(const char*, ...);\n',
+      "",
+    );
+    const rejection = screenPreprocessed(preprocessedView(withoutStdio, "kernel.cu"));
+    expect(rejection?.code).toBe("screening:printf");
+    expect(rejection?.reason).toContain("after macro expansion");
+  });
+});
+
+describe.runIf(await locateNvcc())("preprocessCandidate with the machine's nvcc", () => {
+  it("sees through #define tricks that the source screen cannot", async () => {
+    const nvcc = (await locateNvcc())!;
+    const hidden = `#include <cuda_fp16.h>
+#define P(x) pri##ntf(x)
+extern "C" __global__ void k(const __half* A, const __half* B, __half* C, int M, int N, int K, void* w) {
+  P("hi");
+}
+`;
+    expect(screenSource(hidden, "k")).toBeUndefined();
+    const view = await preprocessCandidate(nvcc, hidden, "sm90");
+    expect(view?.directIncludes.some((file) => file.endsWith("/cuda_fp16.h"))).toBe(true);
+    expect(screenPreprocessed(view!)?.code).toBe("screening:printf");
+    const header = `#include <cuda_fp16.h>\n#define H <dlfcn.h>\n#include H\n${hidden.split("\n").slice(2).join("\n")}`;
+    expect(screenPreprocessed((await preprocessCandidate(nvcc, header, "sm90"))!)?.code).toBe(
+      "screening:include",
+    );
+    const clean = hidden.replace('  P("hi");\n', "  C[threadIdx.x] = A[threadIdx.x];\n");
+    expect(screenPreprocessed((await preprocessCandidate(nvcc, clean, "sm90"))!)).toBeUndefined();
+  }, 60_000);
 });

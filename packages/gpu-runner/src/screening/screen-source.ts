@@ -133,15 +133,8 @@ export function screenSource(source: string, entry: string): ScreeningRejection 
       };
     }
   }
-  const code = stripCommentsAndStrings(source);
-  const lines = code.split("\n");
-  for (const rule of RULES) {
-    for (const [index, line] of lines.entries()) {
-      if (/^\s*#\s*include/.test(line)) continue;
-      const match = rule.pattern.exec(line);
-      if (match) return { code: rule.code, reason: rule.reason(match[1] ?? match[0]), line: index + 1 };
-    }
-  }
+  const violation = firstRuleViolation(stripCommentsAndStrings(source));
+  if (violation) return violation;
   const entryPattern = new RegExp(
     `extern\\s+"C"\\s+(?:__launch_bounds__\\s*\\([^)]*\\)\\s*)?__global__[^;{]*\\b${entry}\\s*\\(`,
   );
@@ -156,4 +149,70 @@ export function screenSource(source: string, entry: string): ScreeningRejection 
     };
   }
   return undefined;
+}
+
+/** The first screening rule a piece of code breaks, with its 1-based line, or undefined. */
+function firstRuleViolation(code: string): ScreeningRejection | undefined {
+  const lines = code.split("\n");
+  for (const rule of RULES) {
+    for (const [index, line] of lines.entries()) {
+      if (/^\s*#/.test(line)) continue;
+      const match = rule.pattern.exec(line);
+      if (match) return { code: rule.code, reason: rule.reason(match[1] ?? match[0]), line: index + 1 };
+    }
+  }
+  return undefined;
+}
+
+/** What preprocessing a candidate shows: its own code with macros expanded, and the headers it includes. */
+export interface PreprocessedView {
+  /** The candidate file's own lines after preprocessing (macros expanded), in order. */
+  ownCode: string;
+  /** Every file the candidate file itself includes (directly), as the preprocessor resolved it. */
+  directIncludes: string[];
+}
+
+/**
+ * Splits preprocessor output (with `# line "file" flags` markers) into the lines that came from `fileName`
+ * itself and the files it included directly. Macros are expanded there, so a name hidden behind `#define`
+ * or a header named through a macro shows as it really is.
+ */
+export function preprocessedView(preprocessed: string, fileName: string): PreprocessedView {
+  const own: string[] = [];
+  const directIncludes: string[] = [];
+  const isOwn = (file: string) => file === fileName || file.endsWith(`/${fileName}`);
+  let current = "";
+  for (const line of preprocessed.split("\n")) {
+    const marker = /^#\s*\d+\s+"([^"]*)"(.*)$/.exec(line);
+    if (marker) {
+      const file = marker[1] as string;
+      const flags = (marker[2] ?? "").trim().split(/\s+/);
+      if (flags.includes("1") && isOwn(current) && !isOwn(file)) directIncludes.push(file);
+      current = file;
+      continue;
+    }
+    if (isOwn(current)) own.push(line);
+  }
+  return { ownCode: own.join("\n"), directIncludes };
+}
+
+/**
+ * Screening of the preprocessed candidate: every header it includes must be one of ALLOWED_INCLUDES (found in
+ * the CUDA toolkit's include folders), and its own code, macros expanded, must break no rule of `screenSource`.
+ * Run after `screenSource`, which names lines of the source as written.
+ */
+export function screenPreprocessed(view: PreprocessedView): ScreeningRejection | undefined {
+  for (const file of view.directIncludes) {
+    const allowed = ALLOWED_INCLUDES.some((header) => file === header || file.endsWith(`/${header}`));
+    if (!allowed) {
+      return {
+        code: "screening:include",
+        reason: `includes ${file} (named through a macro or a relative path); allowed headers: ${ALLOWED_INCLUDES.join(", ")}`,
+      };
+    }
+  }
+  const violation = firstRuleViolation(stripCommentsAndStrings(view.ownCode));
+  return violation
+    ? { code: violation.code, reason: `${violation.reason} (after macro expansion)` }
+    : undefined;
 }

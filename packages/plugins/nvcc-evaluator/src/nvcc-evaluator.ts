@@ -18,6 +18,8 @@ import {
   HarnessExitedError,
   HarnessRequestError,
   HarnessTimeoutError,
+  preprocessCandidate,
+  screenPreprocessed,
   screenSource,
   summarizeSassMath,
 } from "@kernelforge/gpu-runner";
@@ -139,10 +141,14 @@ export class NvccEvaluator implements GpuEvaluator {
     if (task.arch !== session.arch && `${task.arch}a` !== session.arch && task.arch !== `${session.arch}a`) {
       return rejected("task:arch_mismatch", `the task targets ${task.arch} but this GPU is ${session.arch}`);
     }
-    const compiled = await session.compilePool.compile(
-      { source: candidate.source, arch: session.arch },
-      signal,
-    );
+    // Screening again after the preprocessor, beside the compile: a macro can hide a forbidden name or header
+    // from the first pass.
+    const [preprocessed, compiled] = await Promise.all([
+      preprocessCandidate(session.nvcc, candidate.source, session.arch),
+      session.compilePool.compile({ source: candidate.source, arch: session.arch }, signal),
+    ]);
+    const expanded = preprocessed ? screenPreprocessed(preprocessed) : undefined;
+    if (expanded) return rejected(expanded.code, expanded.reason);
     if (!compiled.ok) {
       return {
         status: compiled.reason === "timeout" ? "timeout" : "compile_error",

@@ -12,7 +12,13 @@ import {
   type SamplingPolicy,
   TOKENS,
 } from "@kernelforge/core";
-import { CompilePool, locateNvcc, screenSource as screen } from "@kernelforge/gpu-runner";
+import {
+  CompilePool,
+  locateNvcc,
+  preprocessCandidate,
+  screenSource as screen,
+  screenPreprocessed,
+} from "@kernelforge/gpu-runner";
 import { describe, expect, it } from "vitest";
 
 const packageDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -103,6 +109,16 @@ describe.runIf(nvcc)("a seeded sample of rendered kernels with the machine's nvc
     const outcomes = await Promise.all(
       candidates.map((candidate) => pool.compile({ source: candidate.source, arch: "sm90" })),
     );
+    const expanded = await Promise.all(
+      candidates.map((candidate) => preprocessCandidate(nvcc!, candidate.source, "sm90")),
+    );
+    expanded.forEach((view, index) => {
+      expect(view, `preprocessing ${index}`).toBeDefined();
+      expect(
+        screenPreprocessed(view!),
+        JSON.stringify(candidates[index]?.provenance.configuration),
+      ).toBeUndefined();
+    });
     outcomes.forEach((outcome, index) => {
       const label = JSON.stringify(candidates[index]?.provenance.configuration);
       expect(outcome.ok, `${label}\n${outcome.ok ? "" : outcome.log}`).toBe(true);
