@@ -221,18 +221,22 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
   int nsets = ensureArena(c, arena, t, wsBytes, std::max(1, opt.bufferSets));
   const size_t cHalves = size_t(t.m) * t.n;
   TimedOutputs outs;
-  // Gives every buffer set up to `count` its candidate output buffer and its reference.
+  // Gives every buffer set up to `count` its candidate output buffer and room for its reference.
   auto ensureOutputs = [&](int count) {
     while (int(outs.c.size()) < count) {
-      const BufferSet& s = arena.sets[outs.c.size()];
       GuardedBuffer g;
       allocGuarded(c, g, arena.cBytes());
       outs.c.push_back(g);
       CUdeviceptr r = 0;
       KF_CU(cuMemAlloc(&r, cHalves * 4));
       outs.ref.push_back(r);
-      runReference(c, t, s.A.data(), s.B.data(), r, false);
     }
+  };
+  // The reference of every set's inputs, computed once the inputs are final (after the baseline checks and
+  // calibration, right before the timed rounds; nothing writes A or B during them).
+  auto computeReferences = [&]() {
+    for (size_t i = 0; i < outs.ref.size(); ++i)
+      runReference(c, t, arena.sets[i].A.data(), arena.sets[i].B.data(), outs.ref[i], false);
     syncStream(c.stream, "timing references");
   };
   if (k) ensureOutputs(nsets);
@@ -327,6 +331,7 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
       }
       if (opt.hot) candidate->batch = std::max(1, std::min(candidate->batch, nsets - cold));
     }
+    if (candidate) computeReferences();
     unsigned long long verifiedLaunches = 0;
     double maxTimedError = 0;
 
