@@ -6,6 +6,8 @@ export default defineConfig({
       "packages/core",
       "packages/cli",
       "packages/gpu-runner",
+      "packages/archive",
+      "packages/report",
       "packages/plugins/*/vitest.config.ts",
       "docs/examples/*/vitest.config.ts",
     ],

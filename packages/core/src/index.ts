@@ -30,6 +30,16 @@ export type {
 } from "./contracts/policy-trainer.js";
 export type { RetrievalQuery, Retriever } from "./contracts/retriever.js";
 export type { RewardModel } from "./contracts/reward-model.js";
+export type {
+  EvaluationQuery,
+  EvaluationRecord,
+  GenerationFailureRecord,
+  PolicyCheckpointRecord,
+  RunArchive,
+  RunRecord,
+  RunStatus,
+  SimilarKernel,
+} from "./contracts/run-archive.js";
 export type { SamplingPolicy } from "./contracts/sampling-policy.js";
 export type { DocChunk, RetrievedPassage } from "./domain/doc-chunk.js";
 export type * from "./domain/evaluation-result.js";
@@ -50,3 +60,17 @@ export { definePlugin, type KernelForgePlugin, pluginOptionsToken } from "./plug
 export { PluginLoadError } from "./plugins/plugin-error.js";
 export { type LoadedPlugin, type LoadPluginsOptions, loadPlugins } from "./plugins/plugin-loader.js";
 export { type ResolvedPluginEntry, resolvePluginEntry } from "./plugins/resolve-plugin-entry.js";
+export { ConcurrencyLimit } from "./run/concurrency-limit.js";
+export { groupRelativeAdvantages } from "./run/group-advantages.js";
+export { MemoryRunArchive } from "./run/memory-run-archive.js";
+export type { RunControl } from "./run/run-control.js";
+export { groupId, groupSeed, newRunId, RUN_ID_PATTERN } from "./run/run-identity.js";
+export {
+  bestSpeedups,
+  type RunComponents,
+  RunLoop,
+  type RunLoopOptions,
+  type RunSummary,
+  tasksFromConfig,
+} from "./run/run-loop.js";
+export { headlineSpeedup, selectContext } from "./run/select-context.js";

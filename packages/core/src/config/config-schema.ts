@@ -16,12 +16,19 @@ export const pluginReferenceSchema = z.union([
 ]);
 export type PluginReference = z.infer<typeof pluginReferenceSchema>;
 
+/** `MxNxK`, or `MxNxK:layout` for a shape searched in that B layout only. */
+export const SHAPE_PATTERN = /^(\d+)x(\d+)x(\d+)(?::(nn|linear))?$/;
+
 const shapeSchema = z.string().refine(
   (text) => {
-    const match = /^(\d+)x(\d+)x(\d+)$/.exec(text);
-    return match?.slice(1).every((part) => Number(part) >= 1 && Number(part) <= MAX_GEMM_DIMENSION) ?? false;
+    const match = SHAPE_PATTERN.exec(text);
+    return (
+      match?.slice(1, 4).every((part) => Number(part) >= 1 && Number(part) <= MAX_GEMM_DIMENSION) ?? false
+    );
   },
-  { message: `expected a shape MxNxK with each dimension in 1..${MAX_GEMM_DIMENSION}, e.g. 4096x4096x4096` },
+  {
+    message: `expected a shape MxNxK (optionally :nn or :linear) with each dimension in 1..${MAX_GEMM_DIMENSION}, e.g. 4096x4096x4096 or 16x14336x4096:linear`,
+  },
 );
 
 export const timingModeSchema = z.enum(["hot", "cold"]);
@@ -29,7 +36,7 @@ export const baselineNameSchema = z.enum(["cublas", "cublaslt-heuristic", "cubla
 
 export const tasksConfigSchema = z
   .object({
-    /** Shapes to search, each `MxNxK`. */
+    /** Shapes to search, each `MxNxK` (every layout of `layouts`) or `MxNxK:nn` / `MxNxK:linear` (that one). */
     shapes: z.array(shapeSchema).min(1).default(["4096x4096x4096", "128x11008x4096", "16x14336x4096"]),
     /** B layouts to search for every shape. */
     layouts: z.array(bLayoutSchema).min(1).default(["nn"]),
@@ -82,8 +89,17 @@ export const archiveConfigSchema = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    /** Plugins to load, in order. The default evaluates on the local GPU. */
-    plugins: z.array(pluginReferenceSchema).default(["@kernelforge/plugin-nvcc-evaluator"]),
+    /**
+     * Plugins to load, in order. The default searches offline: the template generator, the GRPO reward and
+     * policy trainer, and the nvcc evaluator (measured on the local GPU, or estimated when none is visible).
+     */
+    plugins: z
+      .array(pluginReferenceSchema)
+      .default([
+        "@kernelforge/plugin-template-generator",
+        "@kernelforge/plugin-grpo",
+        "@kernelforge/plugin-nvcc-evaluator",
+      ]),
     tasks: tasksConfigSchema.prefault({}),
     search: searchConfigSchema.prefault({}),
     evaluation: evaluationConfigSchema.prefault({}),

@@ -5,6 +5,7 @@ import type { KernelGenerator } from "../contracts/kernel-generator.js";
 import type { PolicyTrainer } from "../contracts/policy-trainer.js";
 import type { Retriever } from "../contracts/retriever.js";
 import type { RewardModel } from "../contracts/reward-model.js";
+import type { RunArchive } from "../contracts/run-archive.js";
 import type { RunEventBus } from "../events/run-events.js";
 
 /**
@@ -18,6 +19,8 @@ export const TOKENS = {
   rewardModel: Symbol.for("kernelforge.v1.RewardModel") as ServiceIdentifier<RewardModel>,
   gpuEvaluator: Symbol.for("kernelforge.v1.GpuEvaluator") as ServiceIdentifier<GpuEvaluator>,
   policyTrainer: Symbol.for("kernelforge.v1.PolicyTrainer") as ServiceIdentifier<PolicyTrainer>,
+  /** Where runs are archived. The CLI binds the LanceDB archive unless a plugin bound another. */
+  runArchive: Symbol.for("kernelforge.v1.RunArchive") as ServiceIdentifier<RunArchive>,
   /** The validated configuration of the whole run. */
   config: Symbol.for("kernelforge.v1.Config") as ServiceIdentifier<KernelForgeConfig>,
   /** The run's event bus; plugins may publish their own progress through it. */

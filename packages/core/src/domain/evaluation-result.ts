@@ -112,4 +112,6 @@ export interface EvaluationResult {
   environment: EvaluationEnvironment;
   evaluatedAt: string;
   durationMilliseconds: number;
+  /** Time the device (the harness process) spent on this candidate: checks, warm-up and timing. */
+  deviceMilliseconds?: number;
 }

@@ -13,9 +13,15 @@ export interface RunEvents {
   "run-started": {
     runId: string;
     rounds: number;
+    /** Candidates generated per task per round (the group size G). */
+    groupSize: number;
     taskKeys: string[];
     measurement: MeasurementKind;
     resumed: boolean;
+    /** Names of the components at work. */
+    components: { generator: string; evaluator: string; rewardModel?: string; policyTrainer?: string };
+    /** Devices the evaluator spreads work over. */
+    devices: string[];
   };
   "round-started": { runId: string; round: number };
   "task-started": { runId: string; round: number; taskKey: string };
@@ -23,11 +29,31 @@ export interface RunEvents {
   "generator-text": { runId: string; taskKey: string; candidateIndex: number; text: string };
   "candidate-generated": { runId: string; round: number; candidate: KernelCandidate };
   "generation-failed": { runId: string; round: number; taskKey: string; failure: GenerationFailure };
-  "candidate-evaluated": { runId: string; round: number; result: EvaluationResult };
+  "evaluation-started": { runId: string; round: number; taskKey: string; candidateId: string };
+  /** `restored`: the result was read back from the archive by a resumed run, not evaluated again. */
+  "candidate-evaluated": {
+    runId: string;
+    round: number;
+    groupIndex: number;
+    result: EvaluationResult;
+    restored: boolean;
+  };
   "reward-computed": { runId: string; reward: RewardRecord; advantage?: AdvantageRecord };
   "policy-updated": { runId: string; round: number; report: PolicyUpdateReport };
   "round-finished": { runId: string; round: number; evaluated: number; bestSpeedups: Record<string, number> };
-  "run-finished": { runId: string; evaluated: number; durationMilliseconds: number };
+  "run-paused": { runId: string };
+  "run-resumed": { runId: string };
+  /** The task is left for the rest of the run; its evaluations in flight still finish and are archived. */
+  "task-skipped": { runId: string; taskKey: string };
+  /** A clean stop was asked for: in-flight work finishes, nothing new starts. */
+  "run-stopping": { runId: string; inFlight: number };
+  /** `cancelled`: stopped on request before every round was done (resumable). */
+  "run-finished": {
+    runId: string;
+    status: "finished" | "cancelled";
+    evaluated: number;
+    durationMilliseconds: number;
+  };
   "run-failed": { runId: string; error: { code: string; message: string } };
   log: { level: "debug" | "info" | "warn" | "error"; source: string; message: string };
 }
