@@ -2,13 +2,16 @@
 // Bundles what a GPU host needs into single files that run with a bare Node (no node_modules there):
 // the kforge CLI (with its built-in plugins), the evaluator GPU check and the candidate-file evaluator. The native harness sources travel
 // as they are (packages/gpu-runner/native) and are built by nvcc on the host.
-//   node scripts/bundle-gpu-tools.mjs [outDir]   (default: dist-gpu)
-import { readFileSync } from "node:fs";
+//   node scripts/bundle-gpu-tools.mjs [outDir] [--no-native]   (default: dist-gpu)
+import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { build } from "esbuild";
 
 const root = path.resolve(import.meta.dirname, "..");
-const outDirectory = path.resolve(process.argv[2] ?? path.join(root, "dist-gpu"));
+const positional = process.argv.slice(2).filter((argument) => !argument.startsWith("--"));
+const copyNative = !process.argv.includes("--no-native");
+const outDirectory = path.resolve(positional[0] ?? path.join(root, "dist-gpu"));
 const common = {
   bundle: true,
   platform: "node",
@@ -37,6 +40,8 @@ const common = {
     },
   ],
   tsconfigRaw: { compilerOptions: { experimentalDecorators: true, jsx: "react-jsx" } },
+  // LanceDB's native binding cannot be bundled: it is loaded at run time from node_modules beside the bundle.
+  external: ["@lancedb/lancedb-*", "*.node"],
 };
 const cliVersion = JSON.parse(readFileSync(path.join(root, "packages/cli/package.json"), "utf8")).version;
 await build({
@@ -62,4 +67,18 @@ await build({
   entryPoints: [path.join(root, "packages/plugins/grpo/bench/grpo-vs-random.ts")],
   outfile: path.join(outDirectory, "grpo-vs-random.mjs"),
 });
-console.log(`bundled into ${outDirectory}`);
+// The archive's native binding for this platform, beside the bundles (`--no-native` leaves it out, for hosts
+// that get it another way: `npm install @lancedb/lancedb` there, or a copy of this folder).
+if (copyNative) {
+  const lancedb = path.dirname(
+    createRequire(path.join(root, "packages/archive/package.json")).resolve("@lancedb/lancedb/package.json"),
+  );
+  const scope = path.dirname(lancedb);
+  for (const name of readdirSync(scope).filter((entry) => entry.startsWith("lancedb-"))) {
+    const target = path.join(outDirectory, "node_modules", "@lancedb", name);
+    if (!existsSync(target)) cpSync(path.join(scope, name), target, { recursive: true });
+  }
+}
+console.log(
+  `bundled into ${outDirectory}${copyNative ? " (with LanceDB's native binding in node_modules/)" : ""}`,
+);

@@ -4,3 +4,4 @@ export type { CliContext } from "./cli-context.js";
 export type { CheckStatus, DoctorCheck, DoctorCheckResult } from "./doctor/doctor-check.js";
 export { DOCTOR_CHECKS, runDoctorChecks } from "./doctor/doctor-checks.js";
 export { main } from "./main.js";
+export * from "./ui/index.js";

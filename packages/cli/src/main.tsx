@@ -6,6 +6,9 @@ import { benchCommand } from "./commands/bench-command.js";
 import { doctorCommand } from "./commands/doctor-command.js";
 import { initCommand } from "./commands/init-command.js";
 import { pluginsCommand } from "./commands/plugins-command.js";
+import { exportCommand, reportCommand, runsCommand } from "./commands/report-command.js";
+import { runCommand } from "./commands/run-command.js";
+import { sessionCommand } from "./commands/session-command.js";
 import { chooseOutputMode, type OutputMode, present, reportError, writeJson } from "./output/present.js";
 import { HelpScreen } from "./ui/help-screen.js";
 
@@ -20,6 +23,9 @@ export async function main(argv: readonly string[], context: CliContext): Promis
     if (parsed.kind === "version") {
       context.stdout.write(`${mode === "json" ? JSON.stringify({ version: cliVersion() }) : cliVersion()}\n`);
       return 0;
+    }
+    if (parsed.kind === "help" && argv.length === 0 && mode === "interactive") {
+      return await sessionCommand(context);
     }
     if (parsed.kind === "help") {
       if (mode === "json") writeJson(context, { version: cliVersion(), topic: parsed.topic ?? null });
@@ -44,6 +50,31 @@ export async function main(argv: readonly string[], context: CliContext): Promis
           mode: stringFlag(parsed.flags.mode),
           entry: stringFlag(parsed.flags.entry),
           launch: stringFlag(parsed.flags.launch),
+          config: stringFlag(parsed.flags.config),
+          estimate: parsed.flags.estimate === true,
+        });
+      case "run":
+        return await runCommand(context, mode, {
+          config: stringFlag(parsed.flags.config),
+          resume: stringFlag(parsed.flags.resume),
+          runId: stringFlag(parsed.flags["run-id"]),
+          rounds: stringFlag(parsed.flags.rounds),
+          groupSize: stringFlag(parsed.flags["group-size"]),
+          shapes: stringFlag(parsed.flags.shapes),
+        });
+      case "runs":
+        return await runsCommand(context, mode, { config: stringFlag(parsed.flags.config) });
+      case "report":
+        return await reportCommand(context, mode, {
+          runId: parsed.positionals[0],
+          out: stringFlag(parsed.flags.out),
+          config: stringFlag(parsed.flags.config),
+        });
+      case "export":
+        return await exportCommand(context, mode, {
+          runId: parsed.positionals[0],
+          out: stringFlag(parsed.flags.out),
+          name: stringFlag(parsed.flags.name),
           config: stringFlag(parsed.flags.config),
         });
       case "init":

@@ -41,8 +41,13 @@ export const COMMANDS = {
   },
   bench: {
     summary: "check and time one kernel file against cuBLAS/cuBLASLt on this machine's GPU",
-    usage: "kforge bench <kernel.cu> --shape MxNxK [--layout nn|linear] [--mode hot|cold|both] [--json]",
+    usage:
+      "kforge bench <kernel.cu> --shape MxNxK [--layout nn|linear] [--mode hot|cold|both] [--estimate] [--json]",
     flags: {
+      estimate: {
+        type: "boolean",
+        description: "without a GPU, accept a cost-model estimate (compiled and screened, never run)",
+      },
       shape: { type: "string", value: "MxNxK", description: "problem size, e.g. 4096x4096x4096" },
       layout: { type: "string", value: "nn|linear", description: "layout of B (default nn)" },
       mode: { type: "string", value: "hot|cold|both", description: "timing modes (default both)" },
@@ -63,6 +68,76 @@ export const COMMANDS = {
       },
     },
     positional: "kernel.cu",
+  },
+  run: {
+    summary:
+      "search for kernels: rounds of generate → evaluate → reward → policy update, archived as it goes",
+    usage:
+      "kforge run [--config file] [--shapes list|file.json] [--rounds n] [--group-size n] [--run-id id] [--json]\n       kforge run --resume <run-id> [--config file] [--json]",
+    flags: {
+      config: {
+        type: "string",
+        value: "file",
+        description:
+          "config file (default: kforge.config.{ts,mts,js,mjs,json} here, else the embedded defaults)",
+      },
+      resume: {
+        type: "string",
+        value: "run-id",
+        description: "continue an archived run that was stopped or killed",
+      },
+      shapes: {
+        type: "string",
+        value: "list|file",
+        description: "shapes instead of the config's: MxNxK[:nn|:linear],... or a shapes .json file",
+      },
+      rounds: { type: "string", value: "n", description: "rounds instead of the config's" },
+      "group-size": {
+        type: "string",
+        value: "n",
+        description: "candidates per task per round instead of the config's",
+      },
+      "run-id": {
+        type: "string",
+        value: "id",
+        description: "name of the new run (default: run-<time>-<random>)",
+      },
+    },
+  },
+  runs: {
+    summary: "list the archived runs, newest first",
+    usage: "kforge runs [--config file] [--json]",
+    flags: {
+      config: { type: "string", value: "file", description: "config file (names the archive)" },
+    },
+  },
+  report: {
+    summary: "write a run's report: Markdown tables and SVG charts (speedups, learning curve, size)",
+    usage: "kforge report <run-id> [--out dir] [--config file] [--json]",
+    flags: {
+      out: {
+        type: "string",
+        value: "dir",
+        description: "folder to write (default: kforge-reports/<run-id>)",
+      },
+      config: { type: "string", value: "file", description: "config file (names the archive)" },
+    },
+    positional: "run-id",
+  },
+  export: {
+    summary:
+      "export a run's best kernel per shape as a CUDA library (sources, dispatch table, header, example)",
+    usage: "kforge export <run-id> [--out dir] [--name library] [--config file] [--json]",
+    flags: {
+      out: { type: "string", value: "dir", description: "folder to write (default: kforge-export/<run-id>)" },
+      name: {
+        type: "string",
+        value: "library",
+        description: "library and header name (default: kforge_hgemm)",
+      },
+      config: { type: "string", value: "file", description: "config file (names the archive)" },
+    },
+    positional: "run-id",
   },
   init: {
     summary: "write a commented kforge.config.ts holding the embedded defaults",

@@ -35,6 +35,8 @@ export interface BenchOptions {
   entry?: string | undefined;
   launch?: string | undefined;
   config?: string | undefined;
+  /** Accept an estimated result when no GPU is visible. */
+  estimate?: boolean;
 }
 
 /**
@@ -125,6 +127,16 @@ export async function benchCommand(
   );
   let result: EvaluationResult;
   try {
+    const description = await evaluator.describe();
+    if (description.measurement === "estimated" && !options.estimate) {
+      throw new KernelForgeError(
+        "no_gpu",
+        `No GPU is visible to ${evaluator.name}: kforge bench measures on this machine's GPU`,
+        {
+          hint: "Run it on a host with an NVIDIA GPU (see `kforge doctor`), or pass --estimate for a cost-model estimate (labelled as such, never a measurement).",
+        },
+      );
+    }
     result = await evaluator.evaluate(candidate, task);
   } finally {
     await evaluator.close();

@@ -1,0 +1,97 @@
+import { Writable } from "node:stream";
+import { RunEventBus, RunLoop, tasksFromConfig } from "@kernelforge/core";
+import { render } from "ink";
+import type { CliContext } from "../cli-context.js";
+import { main } from "../main.js";
+import { createRunComponents, loadSearchConfig, openConfiguredArchive } from "../search/search-setup.js";
+import { SessionApp, type StartedRun } from "../ui/session/session-app.js";
+
+/**
+ * `kforge` with no arguments on a terminal: the interactive session. Start a run of the config, browse past
+ * runs and their best kernels, inspect a kernel's source and checks, search the docs, bench a file.
+ */
+export async function sessionCommand(context: CliContext): Promise<number> {
+  const loaded = await loadSearchConfig(context.cwd, undefined);
+  const archive = await openConfiguredArchive(loaded);
+  const events = new RunEventBus();
+  const components = await createRunComponents(loaded, events, archive);
+  const description = await components.evaluator.describe();
+  const { config } = loaded;
+  const configSummary = `${components.generator.name} → ${components.evaluator.name} (${description.measurement}${description.devices.length ? ` on ${description.devices.join(", ")}` : ""}) · ${tasksFromConfig(config).length} task(s) · ${config.search.rounds} round(s) × ${config.search.groupSize}`;
+  let running: { loop: RunLoop; abort: AbortController; done: Promise<unknown> } | undefined;
+  const retrievers = components.retrievers ?? [];
+
+  const startRun = (): Promise<StartedRun> | undefined => {
+    if (running && !running.loop.stopping) return undefined;
+    const abort = new AbortController();
+    const loop = new RunLoop(components, { signal: abort.signal });
+    const done = loop.start(config);
+    running = { loop, abort, done };
+    return Promise.resolve({ events, control: loop, done });
+  };
+
+  const bench = async (file: string, shape: string): Promise<string> => {
+    let text = "";
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        text += chunk.toString();
+        callback();
+      },
+    });
+    const status = await main(["bench", file, "--shape", shape], {
+      stdout: sink,
+      stderr: sink,
+      env: context.env,
+      cwd: context.cwd,
+    });
+    return status === 0 || text ? text : `kforge bench exited with status ${status}`;
+  };
+
+  const searchDocs =
+    retrievers.length === 0
+      ? undefined
+      : async (query: string) => {
+          const lists = await Promise.all(
+            retrievers.map((retriever) => retriever.retrieve({ text: query, limit: 8 })),
+          );
+          return lists.flat().map((passage) => ({
+            source: `${passage.chunk.source}:${passage.chunk.lineStart}${passage.chunk.section ? ` (${passage.chunk.section})` : ""} · ${passage.retriever}`,
+            text: passage.chunk.text,
+            score: passage.score,
+          }));
+        };
+
+  try {
+    await new Promise<void>((resolve) => {
+      const instance = render(
+        <SessionApp
+          archive={archive}
+          startRun={startRun}
+          bench={bench}
+          {...(searchDocs ? { searchDocs } : {})}
+          configSummary={configSummary}
+          onExit={(reason) => {
+            if (reason === "interrupt") running?.abort.abort();
+            resolve();
+          }}
+        />,
+        {
+          stdout: context.stdout as NodeJS.WriteStream,
+          stderr: context.stderr as NodeJS.WriteStream,
+          ...(context.stdin ? { stdin: context.stdin } : {}),
+          patchConsole: false,
+          exitOnCtrlC: false,
+        },
+      );
+      instance.waitUntilExit().then(() => resolve());
+    });
+    if (running) {
+      running.loop.stop();
+      await running.done.catch(() => undefined);
+    }
+    return 0;
+  } finally {
+    await components.evaluator.close();
+    await archive.close();
+  }
+}

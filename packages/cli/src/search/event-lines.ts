@@ -1,0 +1,71 @@
+import type { RunEvents, RunEventType } from "@kernelforge/core";
+
+const fixed = (value: number, digits = 3) => value.toFixed(digits);
+
+/** One human-readable line for an event of a run (plain output), or undefined for events not worth a line. */
+export function describeEvent<Type extends RunEventType>(
+  type: Type,
+  payload: RunEvents[Type],
+): string | undefined {
+  switch (type) {
+    case "run-started": {
+      const event = payload as RunEvents["run-started"];
+      const label =
+        event.measurement === "estimated" ? "ESTIMATED (model times, not measurements)" : "measured";
+      return `${event.resumed ? "resuming" : "starting"} ${event.runId}: ${event.rounds} round(s) × ${event.taskKeys.length} task(s) × ${event.groupSize} candidates, ${label}, on ${event.devices.join(", ") || "no device"} (${event.components.generator} → ${event.components.evaluator})`;
+    }
+    case "round-started":
+      return `round ${(payload as RunEvents["round-started"]).round + 1}`;
+    case "candidate-evaluated": {
+      const event = payload as RunEvents["candidate-evaluated"];
+      const result = event.result;
+      const speedup = result.speedups?.cold?.best ?? result.speedups?.hot?.best;
+      const figure =
+        result.status === "ok" && speedup
+          ? `×${fixed(speedup.speedup)} vs ${speedup.baseline}${result.speedups?.cold ? " (cold)" : " (hot)"}${result.suspect ? " SUSPECT" : ""}`
+          : `${result.reasonCode ?? ""} ${result.reason ?? ""}`.trim().slice(0, 140);
+      return `  ${event.restored ? "restored " : ""}${result.taskKey} #${event.groupIndex} ${result.candidateId.slice(0, 10)} ${result.status} ${figure}`;
+    }
+    case "generation-failed": {
+      const event = payload as RunEvents["generation-failed"];
+      return `  ${event.taskKey}: generation failed (${event.failure.code}): ${event.failure.reason}`;
+    }
+    case "policy-updated": {
+      const event = payload as RunEvents["policy-updated"];
+      const metrics = Object.entries(event.report.metrics)
+        .slice(0, 4)
+        .map(([name, value]) => `${name} ${fixed(value)}`)
+        .join(", ");
+      return `  policy updated (${event.report.steps} step(s)${metrics ? `, ${metrics}` : ""})`;
+    }
+    case "round-finished": {
+      const event = payload as RunEvents["round-finished"];
+      const best = Object.entries(event.bestSpeedups)
+        .map(([key, value]) => `${key.split(".")[3]} ×${fixed(value)}`)
+        .join(", ");
+      return `round ${event.round + 1} done: ${event.evaluated} evaluated; best so far: ${best || "none correct yet"}`;
+    }
+    case "task-skipped":
+      return `skipping ${(payload as RunEvents["task-skipped"]).taskKey}`;
+    case "run-paused":
+      return "paused";
+    case "run-resumed":
+      return "resumed";
+    case "run-stopping":
+      return `stopping: finishing ${(payload as RunEvents["run-stopping"]).inFlight} evaluation(s) in flight`;
+    case "run-finished": {
+      const event = payload as RunEvents["run-finished"];
+      return `${event.runId} ${event.status}: ${event.evaluated} evaluated in ${fixed(event.durationMilliseconds / 1000, 1)} s`;
+    }
+    case "run-failed": {
+      const event = payload as RunEvents["run-failed"];
+      return `${event.runId} failed (${event.error.code}): ${event.error.message}`;
+    }
+    case "log": {
+      const event = payload as RunEvents["log"];
+      return event.level === "debug" ? undefined : `[${event.level}] ${event.source}: ${event.message}`;
+    }
+    default:
+      return undefined;
+  }
+}
