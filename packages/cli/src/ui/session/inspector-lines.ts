@@ -173,7 +173,13 @@ export function inspectorLines(record: EvaluationRecord): StyledLine[] {
         : {}),
     });
   } else {
-    lines.push({ text: "  not checked (the candidate did not get that far)", dim: true });
+    lines.push({
+      text:
+        result.measurement === "estimated" && result.status === "ok"
+          ? "  not checked: an estimated result was compiled and screened, never run on a GPU"
+          : "  not checked (the candidate did not get that far)",
+      dim: true,
+    });
   }
 
   for (const mode of ["cold", "hot"] as const) {

@@ -22,7 +22,7 @@ export interface RunScreenProps {
   onMove?: (index: number) => void;
 }
 
-const W = { shape: 17, layout: 7, n: 5, ok: 6, speedup: 11 };
+const W = { shape: 17, layout: 7, n: 5, ok: 6, speedup: 12 };
 
 function Speedup({ value }: { value: number | undefined }) {
   const text = formatSpeedup(value).padStart(W.speedup);
