@@ -50,7 +50,7 @@ await build({
   outfile: path.join(outDirectory, "kforge.mjs"),
   define: { __KFORGE_CLI_VERSION__: JSON.stringify(`${cliVersion} (bundle)`) },
 });
-for (const tool of ["gpu-check", "evaluate-file"]) {
+for (const tool of ["gpu-check", "evaluate-file", "estimate-vs-measured"]) {
   await build({
     ...common,
     entryPoints: [path.join(root, `packages/plugins/nvcc-evaluator/bench/${tool}.ts`)],

@@ -11,12 +11,16 @@ import { defineConfig } from "@kernelforge/core";
 
 export default defineConfig({
   // Plugins to load, in order: an npm package name, or a path relative to this file, optionally with the
-  // options that plugin's own schema accepts (see its README), e.g.
-  //   plugins: ["kforge-plugin-keyword-retriever", { from: "./plugins/my-retriever", options: { limit: 4 } }],
+  // options that plugin's own schema accepts (see its README). The list replaces the defaults, so keep a
+  // generator, the reward/policy plugin and an evaluator when adding one, e.g. a retriever:
+  //   plugins: [...the three below, { from: "./plugins/my-retriever", options: { limit: 4 } }],
+  // The evaluator measures on the local GPU, or estimates when none is visible; force one with
+  //   { from: "@kernelforge/plugin-nvcc-evaluator", options: { mode: "measured" } }
   plugins: ${show(defaults.plugins)},
 
   tasks: {
-    // Shapes to search, each MxNxK (fp16 in and out, fp32 accumulation).
+    // Shapes to search, each MxNxK (fp16 in and out, fp32 accumulation), in every layout below, or
+    // MxNxK:nn / MxNxK:linear for one layout only.
     shapes: ${show(tasks.shapes)},
     // Layouts of B: "nn" (row-major KxN) and/or "linear" (row-major NxK, as in x @ W.T).
     layouts: ${show(tasks.layouts)},

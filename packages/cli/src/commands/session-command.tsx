@@ -18,15 +18,25 @@ export async function sessionCommand(context: CliContext): Promise<number> {
   const description = await components.evaluator.describe();
   const { config } = loaded;
   const configSummary = `${components.generator.name} → ${components.evaluator.name} (${description.measurement}${description.devices.length ? ` on ${description.devices.join(", ")}` : ""}) · ${tasksFromConfig(config).length} task(s) · ${config.search.rounds} round(s) × ${config.search.groupSize}`;
-  let running: { loop: RunLoop; abort: AbortController; done: Promise<unknown> } | undefined;
+  let running: { loop: RunLoop; abort: AbortController; done: Promise<unknown>; over: boolean } | undefined;
   const retrievers = components.retrievers ?? [];
 
   const startRun = (): Promise<StartedRun> | undefined => {
-    if (running && !running.loop.stopping) return undefined;
+    // One run at a time: a new one starts once the previous one has ended (finished, stopped or failed).
+    if (running && !running.over) return undefined;
     const abort = new AbortController();
     const loop = new RunLoop(components, { signal: abort.signal });
     const done = loop.start(config);
-    running = { loop, abort, done };
+    const current = { loop, abort, done, over: false };
+    done.then(
+      () => {
+        current.over = true;
+      },
+      () => {
+        current.over = true;
+      },
+    );
+    running = current;
     return Promise.resolve({ events, control: loop, done });
   };
 
@@ -38,7 +48,8 @@ export async function sessionCommand(context: CliContext): Promise<number> {
         callback();
       },
     });
-    const status = await main(["bench", file, "--shape", shape], {
+    const estimate = description.measurement === "estimated" ? ["--estimate"] : [];
+    const status = await main(["bench", file, "--shape", shape, ...estimate], {
       stdout: sink,
       stderr: sink,
       env: context.env,

@@ -48,9 +48,10 @@ export function reportError(error: unknown, context: CliContext, mode: OutputMod
   const message = error instanceof Error ? error.message : String(error);
   const hint = known ? error.hint : "This is a fault in kforge; please report it with the command you ran.";
   if (mode === "json") {
-    writeJson(context, {
-      error: { code: known ? error.code : "internal", message, ...(hint ? { hint } : {}) },
-    });
+    // One line, so that it also reads as the last line of a JSON-lines stream (`kforge run --json`).
+    context.stdout.write(
+      `${JSON.stringify({ error: { code: known ? error.code : "internal", message, ...(hint ? { hint } : {}) } })}\n`,
+    );
     return;
   }
   const columns = (context.stderr as { columns?: number }).columns ?? 100;

@@ -37,7 +37,10 @@ export const baselineNameSchema = z.enum(["cublas", "cublaslt-heuristic", "cubla
 export const tasksConfigSchema = z
   .object({
     /** Shapes to search, each `MxNxK` (every layout of `layouts`) or `MxNxK:nn` / `MxNxK:linear` (that one). */
-    shapes: z.array(shapeSchema).min(1).default(["4096x4096x4096", "128x11008x4096", "16x14336x4096"]),
+    shapes: z
+      .array(shapeSchema)
+      .min(1)
+      .default(["4096x4096x4096", "128x11008x4096:linear", "16x14336x4096:linear"]),
     /** B layouts to search for every shape. */
     layouts: z.array(bLayoutSchema).min(1).default(["nn"]),
     /** Target architecture; `sm90` is the H100/H200. */

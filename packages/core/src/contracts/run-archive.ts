@@ -43,7 +43,11 @@ export interface EvaluationRecord {
   candidate: KernelCandidate;
   result: EvaluationResult;
   reward: RewardRecord;
-  /** Set once the whole group is evaluated (advantages are group-relative). */
+  /**
+   * The group-relative advantage, for archives written after the whole group was evaluated. The run loop
+   * archives each candidate as soon as it is evaluated and leaves this unset: advantages follow from the
+   * group's archived rewards, and a resumed run recomputes them.
+   */
   advantage?: AdvantageRecord;
   archivedAt: string;
 }

@@ -6,7 +6,7 @@ import type { AdvantageRecord, RewardRecord } from "../domain/reward-record.js";
 import { EventBus } from "./event-bus.js";
 
 /**
- * Everything the run loop announces. The UI, the report writer and the archive subscribe; none of them
+ * Everything the run loop announces. The dashboard, the plain and JSON logs subscribe; none of them
  * reaches into the loop. Payloads are plain data (serializable as JSON lines for `--json`).
  */
 export interface RunEvents {

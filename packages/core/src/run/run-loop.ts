@@ -85,7 +85,7 @@ export function tasksFromConfig(config: KernelForgeConfig): GemmTask[] {
 const NO_TRAINER = "none";
 
 /**
- * The search loop (DESIGN.md "The run loop"): for each round, for each task — retrieve → generate a group →
+ * The search loop (docs/architecture.md, "The run loop"): for each round, for each task — retrieve → generate a group →
  * evaluate (bounded concurrency; tasks overlap so that generation and evaluation are pipelined) → reward →
  * group-relative advantages → policy update → archive. Every evaluated candidate is archived as soon as it
  * is evaluated; a round is complete once its policy checkpoint is archived. A resumed run restores the

@@ -1,31 +1,45 @@
+import os from "node:os";
 import {
   API_VERSION,
   type CallOptions,
+  type CompileReport,
+  type EvaluationEnvironment,
   type EvaluationResult,
-  type EvaluationStatus,
   type EvaluatorDescription,
   type GemmTask,
   type GpuEvaluator,
   type KernelCandidate,
   type KernelForgeConfig,
-  launchDescriptorSchema,
+  type LaunchDescriptor,
   pluginOptionsToken,
   type RunEventBus,
   TOKENS,
 } from "@kernelforge/core";
 import {
-  dumpSass,
   HarnessExitedError,
   HarnessRequestError,
   HarnessTimeoutError,
-  preprocessCandidate,
-  screenPreprocessed,
-  screenSource,
-  summarizeSassMath,
+  listGpus,
 } from "@kernelforge/gpu-runner";
 import { inject, injectable } from "inversify";
+import { candidateWorkload, type SassCounts } from "./estimate/candidate-workload.js";
+import { UnplaceableKernelError } from "./estimate/cost-model.js";
+import {
+  DEVICE_FIGURES,
+  type DeviceFigures,
+  deviceFiguresFor,
+  estimateDeviceLabel,
+} from "./estimate/device-figures.js";
+import { type EstimateSession, openEstimateSession } from "./estimate/estimate-session.js";
+import { estimateTimings } from "./estimate/estimate-timings.js";
 import { type GpuSession, openGpuSession } from "./gpu-session.js";
 import { type NvccEvaluatorOptions, PLUGIN_NAME } from "./options.js";
+import {
+  checkDescriptorAndSource,
+  compileAndInspect,
+  type PartialResult,
+  rejected,
+} from "./static-checks.js";
 import {
   describeVerdict,
   environmentFrom,
@@ -33,22 +47,28 @@ import {
   toTimingAndSpeedups,
 } from "./to-evaluation-result.js";
 
-type Partial = Omit<
-  EvaluationResult,
-  "candidateId" | "taskKey" | "measurement" | "environment" | "evaluatedAt" | "durationMilliseconds"
->;
+/** The mode an evaluator instance works in, once `auto` is resolved. */
+type ResolvedMode = "measured" | "estimated";
 
 /**
  * Evaluates candidates on a local GPU: static screening → nvcc (compile pool, cache) → machine-code check of
  * the accumulator → the native harness (correctness before timing, timing against the baselines in the same
  * process, correctness again after). Candidates are evaluated one at a time on the GPU; compiles of several
  * candidates may overlap. Every failure is a result with a status and a reason.
+ *
+ * In estimate mode (no GPU visible under `mode: "auto"`, or `mode: "estimated"`) every check that needs no GPU
+ * runs exactly as above, and the times of the candidate and of the baselines come from the analytic cost model
+ * of `estimate/`: results are labelled `measurement: "estimated"`, carry no correctness figures (nothing ran)
+ * and name their device `estimate:<GPU>`. Without nvcc the estimate rests on the launch descriptor alone and
+ * the result has no `compile` report.
  */
 @injectable()
 export class NvccEvaluator implements GpuEvaluator {
   readonly apiVersion = API_VERSION;
   readonly name = PLUGIN_NAME;
+  #mode: Promise<ResolvedMode> | undefined;
   #session: Promise<GpuSession> | undefined;
+  #estimateSession: Promise<EstimateSession> | undefined;
   #gpuQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -59,8 +79,25 @@ export class NvccEvaluator implements GpuEvaluator {
   ) {}
 
   async describe(): Promise<EvaluatorDescription> {
+    if ((await this.#resolveMode()) === "estimated") {
+      const session = await this.#openEstimate();
+      const figures = deviceFiguresFor(this.config.tasks.arch);
+      return {
+        name: this.name,
+        measurement: "estimated",
+        devices: (figures ? [figures] : DEVICE_FIGURES).map(estimateDeviceLabel),
+        concurrency: session.toolchain?.compilePool.concurrency ?? os.availableParallelism(),
+      };
+    }
     const session = await this.#open();
-    return { name: this.name, measurement: "measured", devices: [session.hello.device.name], concurrency: 1 };
+    // The GPU runs one candidate at a time, but compiles and static checks overlap it: keep enough candidates
+    // in evaluation that the compile pool stays busy while the harness times the one ahead.
+    return {
+      name: this.name,
+      measurement: "measured",
+      devices: [session.hello.device.name],
+      concurrency: session.compilePool.concurrency + 1,
+    };
   }
 
   async evaluate(
@@ -69,30 +106,63 @@ export class NvccEvaluator implements GpuEvaluator {
     options: CallOptions = {},
   ): Promise<EvaluationResult> {
     const started = performance.now();
+    if ((await this.#resolveMode()) === "estimated") {
+      const session = await this.#openEstimate();
+      const partial = await this.#estimate(session, candidate, task, options.signal);
+      return this.#finish(candidate, partial, "estimated", estimateEnvironment(session, task), started);
+    }
     const session = await this.#open();
     const partial = await this.#evaluate(session, candidate, task, options.signal);
-    const suspect = partial.suspect ?? this.#suspect(partial);
-    return {
-      candidateId: candidate.id,
-      taskKey: candidate.taskKey,
-      measurement: "measured",
-      ...partial,
-      ...(suspect ? { suspect } : {}),
-      environment: environmentFrom(
-        session.hello,
-        session.nvcc.version,
-        session.hostname,
-        session.driverVersion,
-      ),
-      evaluatedAt: new Date().toISOString(),
-      durationMilliseconds: performance.now() - started,
-    };
+    const environment = environmentFrom(
+      session.hello,
+      session.nvcc.version,
+      session.hostname,
+      session.driverVersion,
+    );
+    return this.#finish(candidate, partial, "measured", environment, started);
   }
 
   async close(): Promise<void> {
     const session = this.#session;
     this.#session = undefined;
+    this.#estimateSession = undefined;
     if (session) await (await session.catch(() => undefined))?.harness.close();
+  }
+
+  #finish(
+    candidate: KernelCandidate,
+    partial: PartialResult,
+    measurement: ResolvedMode,
+    environment: EvaluationEnvironment,
+    started: number,
+  ): EvaluationResult {
+    const suspect = partial.suspect ?? this.#suspect(partial);
+    return {
+      candidateId: candidate.id,
+      taskKey: candidate.taskKey,
+      measurement,
+      ...partial,
+      ...(suspect ? { suspect } : {}),
+      environment,
+      evaluatedAt: new Date().toISOString(),
+      durationMilliseconds: performance.now() - started,
+    };
+  }
+
+  /** `measured` or `estimated` as configured; for `auto`, measured exactly when nvidia-smi lists a GPU. */
+  #resolveMode(): Promise<ResolvedMode> {
+    this.#mode ??= (async (): Promise<ResolvedMode> => {
+      if (this.options.mode !== "auto") return this.options.mode;
+      const listing = await listGpus();
+      if (listing.gpus.length > 0) return "measured";
+      this.events.emit("log", {
+        level: "info",
+        source: this.name,
+        message: `no GPU is visible (${listing.error ?? "nvidia-smi lists none"}): estimate mode, times come from a cost model and are labelled estimated`,
+      });
+      return "estimated";
+    })();
+    return this.#mode;
   }
 
   #open(): Promise<GpuSession> {
@@ -107,107 +177,140 @@ export class NvccEvaluator implements GpuEvaluator {
     return this.#session;
   }
 
+  #openEstimate(): Promise<EstimateSession> {
+    this.#estimateSession ??= openEstimateSession(
+      this.options,
+      this.config.evaluation.compileTimeoutSeconds * 1000,
+    ).then((session) => {
+      if (!session.toolchain) {
+        this.events.emit("log", {
+          level: "warn",
+          source: this.name,
+          message:
+            "estimate mode without nvcc: candidates are not compiled, and estimates rest on the launch descriptor alone (results have no compile report)",
+        });
+      }
+      return session;
+    });
+    return this.#estimateSession;
+  }
+
+  /**
+   * Estimate mode: the same checks as measured mode up to the point where the GPU would be needed, then the
+   * cost model for the candidate and each baseline in each mode.
+   */
+  async #estimate(
+    session: EstimateSession,
+    candidate: KernelCandidate,
+    task: GemmTask,
+    signal?: AbortSignal,
+  ): Promise<PartialResult> {
+    const checked = checkDescriptorAndSource(candidate);
+    if (!checked.ok) return checked.failure;
+    const device = deviceFiguresFor(task.arch);
+    if (!device) {
+      return rejected(
+        "task:arch_unsupported",
+        `estimate mode has no figures for ${task.arch}; it models ${DEVICE_FIGURES.map((figures) => `${figures.arch} (${figures.name})`).join(", ")}`,
+      );
+    }
+    let compile: CompileReport | undefined;
+    let sass: SassCounts | undefined;
+    if (session.toolchain) {
+      const compiled = await compileAndInspect(session.toolchain, candidate, task.arch, signal);
+      if (!compiled.ok) return compiled.failure;
+      compile = compiled.compile;
+      sass = compiled.sass;
+    }
+    signal?.throwIfAborted();
+    return this.#model(device, candidate, task, checked.launch, compile, sass);
+  }
+
+  #model(
+    device: DeviceFigures,
+    candidate: KernelCandidate,
+    task: GemmTask,
+    launch: LaunchDescriptor,
+    compile: CompileReport | undefined,
+    sass: SassCounts | undefined,
+  ): PartialResult {
+    const { workload, sources } = candidateWorkload({
+      candidate,
+      launch,
+      task,
+      ...(compile ? { compile } : {}),
+      ...(sass ? { sass } : {}),
+    });
+    try {
+      const estimate = estimateTimings({
+        device,
+        task,
+        workload,
+        modes: this.config.evaluation.modes,
+        baselines: this.config.evaluation.baselines,
+        bufferSets: this.options.bufferSets,
+      });
+      const detail = Object.entries(estimate.details)
+        .map(
+          ([mode, time]) =>
+            `${mode} ${time.microseconds.toFixed(2)} µs (${time.bound}-bound, ${time.waves} wave(s), ${time.occupancy.blocksPerSm} block(s)/SM)`,
+        )
+        .join("; ");
+      this.events.emit("log", {
+        level: "debug",
+        source: this.name,
+        message: `estimate for ${candidate.id} on ${estimateDeviceLabel(device)}: ${workload.instruction}, tile ${workload.tileM}x${workload.tileN} split ${workload.splitK} (tile from ${sources.tile}, instruction from ${sources.instruction}, registers ${sources.registers}): ${detail}`,
+      });
+      return {
+        status: "ok",
+        ...(compile ? { compile } : {}),
+        timing: estimate.timing,
+        speedups: estimate.speedups,
+      };
+    } catch (error) {
+      if (!(error instanceof UnplaceableKernelError)) throw error;
+      const why =
+        error.occupancy.limitedBy === "shared_memory"
+          ? `${workload.sharedBytesPerBlock} bytes of shared memory per block, at most ${device.sharedBytesPerBlock}`
+          : error.occupancy.limitedBy === "registers"
+            ? `${workload.registersPerThread} registers per thread for ${workload.threadsPerBlock} threads exceed the register file`
+            : `${workload.threadsPerBlock} threads per block`;
+      return {
+        ...rejected(
+          "launch:exceeds_device_limits",
+          `one block does not fit on an SM of ${device.name}: ${why}`,
+        ),
+        ...(compile ? { compile } : {}),
+      };
+    }
+  }
+
   async #evaluate(
     session: GpuSession,
     candidate: KernelCandidate,
     task: GemmTask,
     signal?: AbortSignal,
-  ): Promise<Partial> {
-    const rejected = (
-      reasonCode: string,
-      reason: string,
-      status: EvaluationStatus = "rejected",
-    ): Partial => ({
-      status,
-      reasonCode,
-      reason,
-    });
-    const launch = launchDescriptorSchema.safeParse(candidate.launch);
-    if (!launch.success)
-      return rejected("launch:invalid", `invalid launch descriptor: ${launch.error.issues[0]?.message}`);
-    if (launch.data.tensorMaps?.length) {
-      return rejected(
-        "launch:tensor_maps_unsupported",
-        "this harness version cannot encode TMA tensor maps yet",
-      );
-    }
-    const screening = screenSource(candidate.source, candidate.entry);
-    if (screening) {
-      return rejected(
-        screening.code,
-        `${screening.reason}${screening.line ? ` (line ${screening.line})` : ""}`,
-      );
-    }
+  ): Promise<PartialResult> {
+    const checked = checkDescriptorAndSource(candidate);
+    if (!checked.ok) return checked.failure;
     if (task.arch !== session.arch && `${task.arch}a` !== session.arch && task.arch !== `${session.arch}a`) {
       return rejected("task:arch_mismatch", `the task targets ${task.arch} but this GPU is ${session.arch}`);
     }
-    // Screening again after the preprocessor, beside the compile: a macro can hide a forbidden name or header
-    // from the first pass.
-    const [preprocessed, compiled] = await Promise.all([
-      preprocessCandidate(session.nvcc, candidate.source, session.arch),
-      session.compilePool.compile({ source: candidate.source, arch: session.arch }, signal),
-    ]);
-    const expanded = preprocessed ? screenPreprocessed(preprocessed) : undefined;
-    if (expanded) return rejected(expanded.code, expanded.reason);
-    if (!compiled.ok) {
-      return {
-        status: compiled.reason === "timeout" ? "timeout" : "compile_error",
-        reasonCode: compiled.reason === "timeout" ? "compile:timeout" : "compile:error",
-        reason: firstErrorLine(compiled.log),
-        compile: compileReport(compiled, candidate.entry),
-      };
-    }
-    const compile = compileReport(compiled, candidate.entry);
-    if (!compiled.functions.some((entry) => entry.name === candidate.entry)) {
-      const names = compiled.functions.map((entry) => entry.name).join(", ") || "none";
-      return {
-        ...rejected(
-          "screening:missing_entry",
-          `the compiled code has no extern "C" kernel named ${candidate.entry} (kernels: ${names})`,
-        ),
-        compile,
-      };
-    }
-    if (compiled.globalBytes > 0) {
-      return {
-        ...rejected(
-          "screening:global_state",
-          `the module declares ${compiled.globalBytes} bytes of __device__ global memory; a kernel may keep no state between launches`,
-        ),
-        compile,
-      };
-    }
-    // The whole cubin is read, not only the entry: helpers it calls are candidate code too.
-    const machineCode = await dumpSass(session.nvcc.cudaHome, compiled.cubinPath);
-    if (/\bvprintf\b/.test(machineCode)) {
-      return {
-        ...rejected("screening:printf", "the machine code calls printf (vprintf); kernels may not print"),
-        compile,
-      };
-    }
-    const sass = summarizeSassMath(machineCode);
-    if (sass.accumulator !== "f32") {
-      return {
-        status: "rejected",
-        reasonCode:
-          sass.accumulator === "f16" ? "machine_code:f16_accumulation" : "machine_code:no_fp32_math",
-        reason:
-          sass.accumulator === "f16"
-            ? `the machine code accumulates in fp16 (${sass.matrixF16} fp16-accumulate matrix instructions, ${sass.scalarF16} HFMA2), but fp32 accumulation is required`
-            : "the machine code has no fp32 multiply-accumulate (no HMMA/HGMMA .F32, no FFMA)",
-        compile,
-        correctness: {
-          before: [],
-          after: [],
-          integerMismatches: 0,
-          machineCodeAccumulator: sass.accumulator,
-        },
-      };
-    }
-    const cubinPath = compiled.cubinPath;
-    return this.#onGpu(() =>
-      this.#runHarness(session, cubinPath, candidate, task, launch.data, compile, signal),
+    const compiled = await compileAndInspect(
+      { nvcc: session.nvcc, compilePool: session.compilePool, machineCode: true },
+      candidate,
+      session.arch,
+      signal,
     );
+    if (!compiled.ok) return compiled.failure;
+    const { compile, cubinPath } = compiled;
+    const launch = checked.launch;
+    return this.#onGpu(async () => {
+      // Device time: from the moment the candidate has the GPU (not while it waits for it) to its last reply.
+      const onDevice = performance.now();
+      const partial = await this.#runHarness(session, cubinPath, candidate, task, launch, compile, signal);
+      return { ...partial, deviceMilliseconds: performance.now() - onDevice };
+    });
   }
 
   async #runHarness(
@@ -215,10 +318,10 @@ export class NvccEvaluator implements GpuEvaluator {
     cubinPath: string,
     candidate: KernelCandidate,
     task: GemmTask,
-    launch: ReturnType<typeof launchDescriptorSchema.parse>,
-    compile: NonNullable<Partial["compile"]>,
+    launch: LaunchDescriptor,
+    compile: CompileReport,
     signal?: AbortSignal,
-  ): Promise<Partial> {
+  ): Promise<PartialResult> {
     let handle: string | undefined;
     try {
       handle = (await session.harness.load(cubinPath, candidate.entry, launch.dynamicSharedBytes)).handle;
@@ -319,7 +422,7 @@ export class NvccEvaluator implements GpuEvaluator {
     return next;
   }
 
-  #suspect(partial: Partial): EvaluationResult["suspect"] {
+  #suspect(partial: PartialResult): EvaluationResult["suspect"] {
     const threshold = this.config.evaluation.suspectSpeedup;
     for (const [mode, speedups] of Object.entries(partial.speedups ?? {})) {
       if (speedups && speedups.best.speedup > threshold) {
@@ -332,33 +435,13 @@ export class NvccEvaluator implements GpuEvaluator {
   }
 }
 
-function compileReport(
-  compiled: {
-    log: string;
-    durationMilliseconds: number;
-    cached: boolean;
-    functions?: import("@kernelforge/gpu-runner").PtxasFunctionReport[];
-  },
-  entry: string,
-): NonNullable<Partial["compile"]> {
-  const report = compiled.functions?.find((entry_) => entry_.name === entry);
+/** The environment of an estimated result: the modelled device's label, and the toolchain that compiled. */
+function estimateEnvironment(session: EstimateSession, task: GemmTask): EvaluationEnvironment {
+  const device = deviceFiguresFor(task.arch);
   return {
-    registers: report?.registers ?? 0,
-    sharedBytes: report?.sharedBytes ?? 0,
-    stackFrameBytes: report?.stackFrameBytes ?? 0,
-    spillStoreBytes: report?.spillStoreBytes ?? 0,
-    spillLoadBytes: report?.spillLoadBytes ?? 0,
-    constantBytes: report?.constantBytes ?? 0,
-    durationMilliseconds: compiled.durationMilliseconds,
-    cached: compiled.cached,
-    log: compiled.log,
+    device: device ? estimateDeviceLabel(device) : `estimate:${task.arch}`,
+    ...(device ? { computeCapability: device.computeCapability } : {}),
+    ...(session.nvccVersion ? { nvccVersion: session.nvccVersion } : {}),
+    hostname: session.hostname,
   };
-}
-
-function firstErrorLine(log: string): string {
-  const line =
-    log.split("\n").find((text) => /error/i.test(text)) ??
-    log.split("\n").find((text) => text.trim()) ??
-    "nvcc failed";
-  return line.trim().slice(0, 400);
 }

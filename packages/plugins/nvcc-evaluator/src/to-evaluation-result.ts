@@ -74,26 +74,55 @@ export function toTimingAndSpeedups(reply: EvaluateReply): {
   speedups: Partial<Record<TimingMode, ModeSpeedups>>;
 } {
   const timing: Partial<Record<TimingMode, ModeTiming>> = {};
-  const speedups: Partial<Record<TimingMode, ModeSpeedups>> = {};
   for (const mode of ["cold", "hot"] as const) {
     const contenders = reply.timing?.modes[mode];
     const candidate = contenders?.candidate;
     if (!contenders || !candidate) continue;
     const baselines: ModeTiming["baselines"] = {};
+    for (const name of BASELINES) {
+      const stats = contenders[name];
+      if (stats) baselines[name] = toTimingSummary(stats);
+    }
+    timing[mode] = { candidate: toTimingSummary(candidate), baselines };
+  }
+  return { timing, speedups: speedupsFromTiming(timing) };
+}
+
+/**
+ * Speedups from per-mode timings: baseline median ÷ candidate median per baseline, and the fastest baseline of
+ * each mode (the smallest speedup). Modes without any baseline get no entry.
+ */
+export function speedupsFromTiming(
+  timing: Partial<Record<TimingMode, ModeTiming>>,
+): Partial<Record<TimingMode, ModeSpeedups>> {
+  const speedups: Partial<Record<TimingMode, ModeSpeedups>> = {};
+  for (const mode of ["cold", "hot"] as const) {
+    const times = timing[mode];
+    if (!times) continue;
     const perBaseline: ModeSpeedups["perBaseline"] = {};
     let best: ModeSpeedups["best"] | undefined;
     for (const name of BASELINES) {
-      const stats = contenders[name];
-      if (!stats) continue;
-      baselines[name] = toTimingSummary(stats);
-      const speedup = stats.medianUs / candidate.medianUs;
+      const summary = times.baselines[name];
+      if (!summary) continue;
+      const speedup = summary.median / times.candidate.median;
       perBaseline[name] = speedup;
       if (!best || speedup < best.speedup) best = { baseline: name, speedup };
     }
-    timing[mode] = { candidate: toTimingSummary(candidate), baselines };
     if (best) speedups[mode] = { perBaseline, best };
   }
-  return { timing, speedups };
+  return speedups;
+}
+
+/** A summary holding one value as its only sample, with zero spread (estimated times). */
+export function singleValueSummary(microseconds: number): TimingSummary {
+  return {
+    samplesMicroseconds: [microseconds],
+    median: microseconds,
+    p25: microseconds,
+    p75: microseconds,
+    min: microseconds,
+    max: microseconds,
+  };
 }
 
 /** A short sentence for a failed verdict, from the harness's reason code and detail. */

@@ -30,7 +30,7 @@ describe("the nvcc-evaluator plugin", () => {
     expect(plugin).toMatchObject({
       name: "nvcc-evaluator",
       provides: ["gpu-evaluator"],
-      options: { samples: 20, seeds: [1, 2] },
+      options: { samples: 20, seeds: [1, 2], mode: "auto" },
     });
     const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
     expect(evaluator.name).toBe("nvcc-evaluator");
@@ -42,10 +42,12 @@ describe("the nvcc-evaluator plugin", () => {
   });
 
   it.skipIf(gpuVisible())(
-    "refuses to evaluate without a GPU, saying so, instead of inventing a result",
+    "in measured mode, refuses to evaluate without a GPU, saying so, instead of inventing a result",
     async () => {
       const container = createContainer(defaultConfig());
-      await loadPlugins(container, [{ from: packageDirectory }], { searchDirectories: [packageDirectory] });
+      await loadPlugins(container, [{ from: packageDirectory, options: { mode: "measured" } }], {
+        searchDirectories: [packageDirectory],
+      });
       const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, undefined, "GPU evaluator");
       const failure = await evaluator.describe().catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(KernelForgeError);

@@ -19,7 +19,7 @@ export interface SearchScreenProps {
 }
 
 export const NO_RETRIEVER_MESSAGE =
-  "No retriever is loaded: add a retriever plugin (e.g. @kernelforge/plugin-lancedb-retriever) to kforge.config";
+  "No retriever is loaded: add a retriever plugin to `plugins` in kforge.config (docs/plugin-authoring.md has a worked example)";
 
 type SearchState =
   | { state: "idle" }

@@ -289,7 +289,7 @@ describe("SessionApp", () => {
     await press("3");
     // The message wraps at the terminal's width.
     expect(frame().replace(/\s+/g, " ")).toContain(
-      "No retriever is loaded: add a retriever plugin (e.g. @kernelforge/plugin-lancedb-retriever) to kforge.config",
+      "No retriever is loaded: add a retriever plugin to `plugins` in kforge.config (docs/plugin-authoring.md has a worked example)",
     );
     await press(KEY.escape);
     expect(frame()).toContain("❯ 3. Search docs");
