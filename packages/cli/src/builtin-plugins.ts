@@ -1,5 +1,6 @@
 import type { KernelForgePlugin } from "@kernelforge/core";
 import grpo from "@kernelforge/plugin-grpo";
+import lancedbRetriever from "@kernelforge/plugin-lancedb-retriever";
 import nvccEvaluator from "@kernelforge/plugin-nvcc-evaluator";
 import templateGenerator from "@kernelforge/plugin-template-generator";
 
@@ -11,4 +12,5 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, { plugin: KernelForgePlugin }>
   ["@kernelforge/plugin-template-generator", { plugin: templateGenerator as KernelForgePlugin }],
   ["@kernelforge/plugin-grpo", { plugin: grpo as KernelForgePlugin }],
   ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluator as KernelForgePlugin }],
+  ["@kernelforge/plugin-lancedb-retriever", { plugin: lancedbRetriever as KernelForgePlugin }],
 ]);

@@ -3,6 +3,7 @@ import { UsageError } from "./arguments/usage-error.js";
 import type { CliContext } from "./cli-context.js";
 import { cliVersion } from "./cli-version.js";
 import { benchCommand } from "./commands/bench-command.js";
+import { docsCommand } from "./commands/docs-command.js";
 import { doctorCommand } from "./commands/doctor-command.js";
 import { initCommand } from "./commands/init-command.js";
 import { pluginsCommand } from "./commands/plugins-command.js";
@@ -54,14 +55,20 @@ export async function main(argv: readonly string[], context: CliContext): Promis
           estimate: parsed.flags.estimate === true,
         });
       case "run":
-        return await runCommand(context, mode, {
-          config: stringFlag(parsed.flags.config),
-          resume: stringFlag(parsed.flags.resume),
-          runId: stringFlag(parsed.flags["run-id"]),
-          rounds: stringFlag(parsed.flags.rounds),
-          groupSize: stringFlag(parsed.flags["group-size"]),
-          shapes: stringFlag(parsed.flags.shapes),
-        });
+        // Without a terminal a run speaks line-delimited JSON events (for scripts and CI) unless --plain asks
+        // for human-readable lines.
+        return await runCommand(
+          context,
+          parsed.flags.plain === true ? "plain" : mode === "plain" ? "json" : mode,
+          {
+            config: stringFlag(parsed.flags.config),
+            resume: stringFlag(parsed.flags.resume),
+            runId: stringFlag(parsed.flags["run-id"]),
+            rounds: stringFlag(parsed.flags.rounds),
+            groupSize: stringFlag(parsed.flags["group-size"]),
+            shapes: stringFlag(parsed.flags.shapes),
+          },
+        );
       case "runs":
         return await runsCommand(context, mode, { config: stringFlag(parsed.flags.config) });
       case "report":
@@ -75,6 +82,15 @@ export async function main(argv: readonly string[], context: CliContext): Promis
           runId: parsed.positionals[0],
           out: stringFlag(parsed.flags.out),
           name: stringFlag(parsed.flags.name),
+          config: stringFlag(parsed.flags.config),
+        });
+      case "docs":
+        return await docsCommand(context, mode, {
+          positionals: parsed.positionals,
+          limit: stringFlag(parsed.flags.limit),
+          mode: stringFlag(parsed.flags.mode),
+          source: stringFlag(parsed.flags.source),
+          rebuild: parsed.flags.rebuild === true,
           config: stringFlag(parsed.flags.config),
         });
       case "init":

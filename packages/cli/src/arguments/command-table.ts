@@ -11,8 +11,10 @@ export interface CommandSpecification {
   summary: string;
   usage: string;
   flags: Record<string, FlagSpecification>;
-  /** Name of the one positional argument the command takes, if any. */
+  /** Name of the positional argument the command takes, if any. */
   positional?: string;
+  /** The command takes one or more positional arguments (at least one). */
+  variadic?: boolean;
 }
 
 /** Flags every command accepts. */
@@ -73,7 +75,7 @@ export const COMMANDS = {
     summary:
       "search for kernels: rounds of generate → evaluate → reward → policy update, archived as it goes",
     usage:
-      "kforge run [--config file] [--shapes list|file.json] [--rounds n] [--group-size n] [--run-id id] [--json]\n       kforge run --resume <run-id> [--config file] [--json]",
+      "kforge run [--config file] [--shapes list|file.json] [--rounds n] [--group-size n] [--run-id id] [--json|--plain]\n       kforge run --resume <run-id> [--config file] [--json|--plain]",
     flags: {
       config: {
         type: "string",
@@ -101,6 +103,11 @@ export const COMMANDS = {
         type: "string",
         value: "id",
         description: "name of the new run (default: run-<time>-<random>)",
+      },
+      plain: {
+        type: "boolean",
+        description:
+          "human-readable log lines instead of the dashboard (default without a terminal: JSON lines)",
       },
     },
   },
@@ -138,6 +145,31 @@ export const COMMANDS = {
       config: { type: "string", value: "file", description: "config file (names the archive)" },
     },
     positional: "run-id",
+  },
+  docs: {
+    summary: "the documentation index: ingest files into it, or search it (as generators do)",
+    usage:
+      'kforge docs ingest <path...> [--rebuild] [--config file] [--json]\n       kforge docs search "<query>" [--limit n] [--mode hybrid|fts|vector] [--source prefix] [--config file] [--json]\n       kforge docs stats [--config file] [--json]',
+    flags: {
+      limit: { type: "string", value: "n", description: "passages to show (default 5)" },
+      mode: {
+        type: "string",
+        value: "hybrid|fts|vector",
+        description: "search mode (default: the plugin's, hybrid)",
+      },
+      source: { type: "string", value: "prefix", description: "only passages whose source starts with this" },
+      rebuild: {
+        type: "boolean",
+        description: "drop the index and ingest from scratch (e.g. after changing the embedder)",
+      },
+      config: {
+        type: "string",
+        value: "file",
+        description: "config file (names the index: the retriever plugin's options)",
+      },
+    },
+    positional: "ingest|search|stats",
+    variadic: true,
   },
   init: {
     summary: "write a commented kforge.config.ts holding the embedded defaults",

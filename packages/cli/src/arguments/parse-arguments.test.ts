@@ -34,7 +34,7 @@ describe("parseArguments", () => {
   it("refuses unknown commands with a suggestion", () => {
     const error = usageError(["doctr"]);
     expect(error.message).toBe('Unknown command "doctr" (did you mean "doctor"?)');
-    expect(error.hint).toContain("doctor, plugins, bench, run, runs, report, export, init, help");
+    expect(error.hint).toContain("doctor, plugins, bench, run, runs, report, export, docs, init, help");
   });
 
   it("refuses unknown flags, missing values and stray arguments, with the command's usage", () => {

@@ -68,7 +68,12 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     if (!isCommandName(topic)) throw new UsageError(`No help for unknown command ${JSON.stringify(topic)}`);
     return { kind: "help", topic };
   }
-  const allowed = "positional" in specification ? 1 : 0;
+  const allowed =
+    "positional" in specification
+      ? "variadic" in specification && specification.variadic
+        ? Number.POSITIVE_INFINITY
+        : 1
+      : 0;
   if (parsed.positionals.length > allowed) {
     throw new UsageError(
       `Unexpected argument ${JSON.stringify(parsed.positionals[allowed])} for "${first}"`,

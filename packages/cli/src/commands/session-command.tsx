@@ -1,10 +1,11 @@
 import { Writable } from "node:stream";
-import { RunEventBus, RunLoop, tasksFromConfig } from "@kernelforge/core";
+import { type RetrievedPassage, RunEventBus, RunLoop, tasksFromConfig } from "@kernelforge/core";
 import { render } from "ink";
 import type { CliContext } from "../cli-context.js";
 import { main } from "../main.js";
 import { createRunComponents, loadSearchConfig, openConfiguredArchive } from "../search/search-setup.js";
 import { SessionApp, type StartedRun } from "../ui/session/session-app.js";
+import { searchDocsIndex } from "./docs-command.js";
 
 /**
  * `kforge` with no arguments on a terminal: the interactive session. Start a run of the config, browse past
@@ -58,19 +59,20 @@ export async function sessionCommand(context: CliContext): Promise<number> {
     return status === 0 || text ? text : `kforge bench exited with status ${status}`;
   };
 
-  const searchDocs =
-    retrievers.length === 0
-      ? undefined
-      : async (query: string) => {
-          const lists = await Promise.all(
-            retrievers.map((retriever) => retriever.retrieve({ text: query, limit: 8 })),
-          );
-          return lists.flat().map((passage) => ({
-            source: `${passage.chunk.source}:${passage.chunk.lineStart}${passage.chunk.section ? ` (${passage.chunk.section})` : ""} · ${passage.retriever}`,
-            text: passage.chunk.text,
-            score: passage.score,
-          }));
-        };
+  const toHit = (passage: RetrievedPassage) => ({
+    source: `${passage.chunk.source}:${passage.chunk.lineStart}${passage.chunk.section ? ` (${passage.chunk.section})` : ""} · ${passage.retriever}`,
+    text: passage.chunk.text,
+    score: passage.score,
+  });
+  // The loaded retrievers, as a generation would get them; without one, the docs index that
+  // `kforge docs ingest` wrote (empty when nothing was ingested).
+  const searchDocs = async (query: string) => {
+    if (retrievers.length === 0) return (await searchDocsIndex(context, query)).map(toHit);
+    const lists = await Promise.all(
+      retrievers.map((retriever) => retriever.retrieve({ text: query, limit: 8 })),
+    );
+    return lists.flat().map(toHit);
+  };
 
   try {
     await new Promise<void>((resolve) => {
@@ -79,7 +81,7 @@ export async function sessionCommand(context: CliContext): Promise<number> {
           archive={archive}
           startRun={startRun}
           bench={bench}
-          {...(searchDocs ? { searchDocs } : {})}
+          searchDocs={searchDocs}
           configSummary={configSummary}
           onExit={(reason) => {
             if (reason === "interrupt") running?.abort.abort();

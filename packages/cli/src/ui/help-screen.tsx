@@ -70,7 +70,10 @@ export function HelpScreen({ version, topic }: { version: string; topic?: Comman
           version: { type: "boolean", short: "v", description: "print the version" },
         }}
       />
-      <Text>{"\n"}Without a terminal, or with --json, every command prints plain text or JSON.</Text>
+      <Text>
+        {"\n"}Without a terminal every command prints plain text (kforge run: JSON lines, or readable lines
+        with --plain); with --json, JSON.
+      </Text>
     </Box>
   );
 }

@@ -372,7 +372,17 @@ function ProgressLines({ state, columns }: { state: DashboardState; columns: num
   );
 }
 
-const COLUMNS = { marker: 2, shape: 17, layout: 7, n: 5, ok: 5, cold: 12, coldLt: 13, hot: 10 };
+const COLUMNS = {
+  marker: 2,
+  shape: 17,
+  layout: 7,
+  n: 5,
+  ok: 5,
+  cold: 12,
+  coldLtHeuristic: 13,
+  coldLt: 13,
+  hot: 10,
+};
 
 function SpeedupCell({ value, width }: { value: number | undefined; width: number }) {
   const text = formatSpeedup(value).padStart(width);
@@ -401,6 +411,7 @@ function TaskRow({ task, current }: { task: TaskView; current: boolean }) {
         {String(task.ok).padStart(COLUMNS.ok)}
       </Text>
       <SpeedupCell value={task.best.cold.cublas} width={COLUMNS.cold} />
+      <SpeedupCell value={task.best.cold["cublaslt-heuristic"]} width={COLUMNS.coldLtHeuristic} />
       <SpeedupCell value={task.best.cold["cublaslt-autotuned"]} width={COLUMNS.coldLt} />
       <SpeedupCell value={task.best.hot.best} width={COLUMNS.hot} />
       {task.skipped ? <Text color="yellow"> skipped</Text> : null}
@@ -420,6 +431,7 @@ function TaskTable({ state, current }: { state: DashboardState; current: string 
         {"n".padStart(COLUMNS.n)}
         {"ok".padStart(COLUMNS.ok)}
         {"cold×cuBLAS".padStart(COLUMNS.cold)}
+        {"cold×Lt-heur".padStart(COLUMNS.coldLtHeuristic)}
         {"cold×Lt-auto".padStart(COLUMNS.coldLt)}
         {"hot×best".padStart(COLUMNS.hot)}
         {state.measurement === "estimated" ? <Text color="yellow"> (estimated)</Text> : null}

@@ -83,7 +83,7 @@ export function SearchScreen({ searchDocs, onBack, maxResults = 8 }: SearchScree
         <Box flexDirection="column" marginTop={1}>
           <Text dimColor>
             {search.hits.length === 0
-              ? `nothing found for “${search.query}”`
+              ? `nothing found for “${search.query}” (an empty index? kforge docs ingest datasets/cuda-docs)`
               : `${search.hits.length} passage${search.hits.length === 1 ? "" : "s"} for “${search.query}”${search.hits.length > maxResults ? `, first ${maxResults} shown` : ""}`}
           </Text>
           {search.hits.slice(0, maxResults).map((hit, index) => (
