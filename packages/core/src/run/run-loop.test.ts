@@ -322,6 +322,45 @@ describe("RunLoop", () => {
   });
 });
 
+describe("RunLoop retrieval", () => {
+  it("asks every retriever about the task and its latest failures, and hands the passages to the generator", async () => {
+    const queries: string[] = [];
+    const retriever = {
+      apiVersion: "v1" as const,
+      name: "notes",
+      async retrieve(query: { text: string; limit: number }) {
+        queries.push(query.text);
+        return [
+          {
+            chunk: {
+              id: "c1",
+              source: "datasets/cuda-docs/split-k.md",
+              section: "Split-K > Pitfalls",
+              lineStart: 1,
+              lineEnd: 9,
+              text: "zero the workspace",
+              tags: [],
+            },
+            score: 1,
+            retriever: "notes",
+          },
+        ];
+      },
+    };
+    const parts = components({ retrievers: [retriever] });
+    const retrieved = record(parts.events, "passages-retrieved");
+    await new RunLoop(parts).start(config, "run-retrieve");
+    expect(queries).toHaveLength(9);
+    expect(queries[0]).toContain("64x128x256");
+    // 64x128x256 and 1x4096x4096 are skinny (M ≤ 64), 512³ is not.
+    expect(queries.filter((text) => text.includes("skinny memory-bound"))).toHaveLength(6);
+    // Half of the table's candidates fail to compile: later rounds ask about that failure.
+    expect(queries.slice(3).every((text) => text.includes("failures: compile:error"))).toBe(true);
+    expect(retrieved[0]?.sources).toEqual(["datasets/cuda-docs/split-k.md"]);
+    expect(parts.generator.requests.every((request) => request.passages?.[0]?.chunk.id === "c1")).toBe(true);
+  });
+});
+
 describe("tasksFromConfig", () => {
   it("crosses plain shapes with every layout and keeps a shape's own layout when it names one", async () => {
     const { tasksFromConfig } = await import("./run-loop.js");

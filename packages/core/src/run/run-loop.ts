@@ -414,7 +414,11 @@ export class RunLoop implements RunControl {
         return this.#closeGroup(run, outcome, members);
       }
       signal?.throwIfAborted();
-      const passages = await this.#retrieve(task, run.config.search.passages);
+      const recentFailures = state.history
+        .filter((record) => record.taskKey === key && record.result.status !== "ok")
+        .slice(-2)
+        .map((record) => record.result.reasonCode ?? record.result.status);
+      const passages = await this.#retrieve(task, run.config.search.passages, recentFailures);
       if (passages.length > 0) {
         events.emit("passages-retrieved", {
           runId: run.runId,
@@ -564,11 +568,26 @@ export class RunLoop implements RunControl {
     }
   }
 
-  /** Passages from every retriever, interleaved by rank (their scores are not comparable), at most `limit`. */
-  async #retrieve(task: GemmTask, limit: number): Promise<RetrievedPassage[]> {
+  /**
+   * Passages from every retriever, interleaved by rank (their scores are not comparable), at most `limit`. The
+   * query names the task (shape, layout, arch; skinny shapes as memory-bound GEMV-like work) and the task's
+   * latest failure reasons, so that a generator that failed gets the notes about its failure.
+   */
+  async #retrieve(
+    task: GemmTask,
+    limit: number,
+    recentFailures: readonly string[],
+  ): Promise<RetrievedPassage[]> {
     const retrievers = this.#components.retrievers ?? [];
     if (limit === 0 || retrievers.length === 0) return [];
-    const text = `HGEMM fp16 in, fp32 accumulate, ${task.m}x${task.n}x${task.k}, B ${task.layout === "nn" ? "row-major KxN" : "NxK (x @ W.T)"}, ${task.arch}: tensor core tiling, shared memory pipelining`;
+    const skinny = Math.min(task.m, task.n) <= 64;
+    const text = [
+      `HGEMM fp16 in, fp32 accumulate, ${task.m}x${task.n}x${task.k}, B ${task.layout === "nn" ? "row-major KxN" : "NxK (x @ W.T)"}, ${task.arch}:`,
+      skinny
+        ? "skinny memory-bound GEMV-like kernel, split-K, vectorized loads, bandwidth"
+        : "tensor core tiling, mma, shared memory pipelining, occupancy",
+      ...(recentFailures.length ? [`failures: ${recentFailures.join(", ")}`] : []),
+    ].join(" ");
     const signal = this.#options.signal;
     const lists = await Promise.all(
       retrievers.map((retriever) => retriever.retrieve({ text, task, limit }, signal ? { signal } : {})),
