@@ -550,9 +550,18 @@ async function checkSchema(table: Table, expected: Schema, location: string): Pr
     );
   }
   const names = new Set(actual.fields.map((field) => field.name));
-  const missing = expected.fields.map((field) => field.name).filter((name) => !names.has(name));
+  const missing = expected.fields.filter((field) => !names.has(field.name));
+  // Optional text columns added by later versions of this layout are added to an older archive (empty).
+  const addable = missing.filter((field) => field.nullable && field.type.toString() === "Utf8");
+  if (addable.length > 0 && addable.length === missing.length) {
+    await table.addColumns(addable.map((field) => ({ name: field.name, valueSql: "CAST(NULL AS STRING)" })));
+    return;
+  }
   if (missing.length > 0) {
-    throw schemaMismatch(location, `its ${table.name} table lacks ${missing.join(", ")}`);
+    throw schemaMismatch(
+      location,
+      `its ${table.name} table lacks ${missing.map((field) => field.name).join(", ")}`,
+    );
   }
 }
 

@@ -44,6 +44,7 @@ export function runsSchema(): Schema {
     text("components"),
     text("devices"),
     text("skippedTaskKeys", true),
+    text("usage", true),
     text("error", true),
   ]);
 }
@@ -157,6 +158,7 @@ export function runToRow(record: RunRecord): Row {
     components: encodeJson(record.components),
     devices: encodeJson(record.devices),
     skippedTaskKeys: record.skippedTaskKeys === undefined ? null : encodeJson(record.skippedTaskKeys),
+    usage: record.usage === undefined ? null : encodeJson(record.usage),
     error: record.error === undefined ? null : encodeJson(record.error),
   };
 }
@@ -181,6 +183,7 @@ export function runPatchToColumns(patch: Partial<Omit<RunRecord, "runId" | "crea
         if (value !== undefined) columns[key] = encodeJson(value);
         break;
       case "skippedTaskKeys":
+      case "usage":
       case "error":
         columns[key] = value === undefined ? null : encodeJson(value);
         break;
@@ -215,6 +218,8 @@ export function rowToRun(row: Row): RunRecord {
   };
   const skipped = readOptionalJson<string[]>(row, table, "skippedTaskKeys");
   if (skipped !== undefined) record.skippedTaskKeys = skipped;
+  const usage = readOptionalJson<RunRecord["usage"]>(row, table, "usage");
+  if (usage !== undefined) record.usage = usage;
   const error = readOptionalJson<RunRecord["error"]>(row, table, "error");
   if (error !== undefined) record.error = error;
   return record;

@@ -333,11 +333,13 @@ describe("runs", () => {
       status: "running",
       error: undefined,
       skippedTaskKeys: [SQUARE_KEY],
+      usage: { requests: 9, inputTokens: 12_345, outputTokens: 6_789 },
     });
     const resumed = await archive.getRun("run-upd");
     expect(resumed?.status).toBe("running");
     expect(resumed).not.toHaveProperty("error");
     expect(resumed?.skippedTaskKeys).toStrictEqual([SQUARE_KEY]);
+    expect(resumed?.usage).toStrictEqual({ requests: 9, inputTokens: 12_345, outputTokens: 6_789 });
     expect(resumed?.config).toStrictEqual(run.config);
 
     const missing = await rejection(archive.updateRun("run-nope", { status: "finished" }));
@@ -424,5 +426,36 @@ describe("maintenance and closing", () => {
 
     const reopened = await archiveAt();
     expect(await reopened.listEvaluations({ runId: "run-close" })).toStrictEqual([record]);
+  });
+});
+
+describe("older layouts", () => {
+  it("adds the optional columns a later version introduced to an existing runs table, keeping its rows", async () => {
+    const lancedb = await import("@lancedb/lancedb");
+    const { Schema } = await import("apache-arrow");
+    const { runsSchema, runToRow } = await import("../src/tables.js");
+    const current = runsSchema();
+    const older = new Schema(
+      current.fields.filter((field) => field.name !== "usage" && field.name !== "skippedTaskKeys"),
+      current.metadata,
+    );
+    const run = runFor("run-old", "2025-06-01T09:00:00.000Z");
+    const row = runToRow(run);
+    delete row.usage;
+    delete row.skippedTaskKeys;
+    const connection = await lancedb.connect(directory);
+    const table = await connection.createEmptyTable("runs", older);
+    await table.add([row]);
+    table.close();
+    connection.close();
+
+    const archive = await archiveAt();
+    expect(await archive.getRun("run-old")).toStrictEqual(run);
+    await archive.updateRun("run-old", { usage: { requests: 1, inputTokens: 2, outputTokens: 3 } });
+    expect((await archive.getRun("run-old"))?.usage).toStrictEqual({
+      requests: 1,
+      inputTokens: 2,
+      outputTokens: 3,
+    });
   });
 });

@@ -20,6 +20,7 @@ export type {
   GenerationFailure,
   GenerationRequest,
   GenerationResult,
+  GenerationUsage,
   KernelGenerator,
 } from "./contracts/kernel-generator.js";
 export type {

@@ -139,6 +139,11 @@ function summaryLines(summary: RunSummary, location: string): string[] {
     `run ${summary.runId}: ${summary.status}${summary.measurement === "estimated" ? " (ESTIMATED: model times, not measurements)" : ""}`,
     `  ${summary.evaluated} evaluated${summary.restored ? `, ${summary.restored} restored from the archive` : ""}, ${summary.roundsCompleted} round(s) complete, ${(summary.durationMilliseconds / 1000).toFixed(1)} s`,
   ];
+  if (summary.usage) {
+    lines.push(
+      `  model: ${summary.usage.requests} request(s), ${summary.usage.inputTokens} tokens in / ${summary.usage.outputTokens} out`,
+    );
+  }
   for (const [key, speedup] of Object.entries(summary.bestSpeedups)) {
     lines.push(`  best ${key}: ×${speedup.toFixed(3)} vs the best baseline`);
   }

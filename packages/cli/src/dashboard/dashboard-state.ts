@@ -111,6 +111,8 @@ export interface DashboardState {
   evaluated: number;
   restored: number;
   generationFailures: number;
+  /** Model requests and tokens reported by the generator (LLM generators), summed over this process's run. */
+  usage?: { requests: number; inputTokens: number; outputTokens: number };
   /** Arrival times of the evaluations done by this process (restored excluded), within the throughput window. */
   evaluationTimes: number[];
   /** Σ deviceMilliseconds over evaluations that report it (restored excluded), and how many did. */
@@ -338,6 +340,19 @@ export function reduceDashboard(
     case "generator-text": {
       const { taskKey, candidateIndex, text } = event.payload;
       return { ...state, generator: appendGeneratorText(state.generator, taskKey, candidateIndex, text) };
+    }
+    case "generation-finished": {
+      const { usage } = event.payload;
+      if (!usage) return state;
+      const total = state.usage ?? { requests: 0, inputTokens: 0, outputTokens: 0 };
+      return {
+        ...state,
+        usage: {
+          requests: total.requests + usage.requests,
+          inputTokens: total.inputTokens + usage.inputTokens,
+          outputTokens: total.outputTokens + usage.outputTokens,
+        },
+      };
     }
     case "generation-failed": {
       const { round, taskKey, failure } = event.payload;

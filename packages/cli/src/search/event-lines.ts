@@ -26,6 +26,11 @@ export function describeEvent<Type extends RunEventType>(
           : `${result.reasonCode ?? ""} ${result.reason ?? ""}`.trim().slice(0, 140);
       return `  ${event.restored ? "restored " : ""}${result.taskKey} #${event.groupIndex} ${result.candidateId.slice(0, 10)} ${result.status} ${figure}`;
     }
+    case "generation-finished": {
+      const event = payload as RunEvents["generation-finished"];
+      if (!event.usage) return undefined;
+      return `  ${event.taskKey}: generated ${event.candidates} candidate(s), ${event.failures} failure(s); ${event.usage.requests} request(s), ${event.usage.inputTokens} tokens in / ${event.usage.outputTokens} out`;
+    }
     case "generation-failed": {
       const event = payload as RunEvents["generation-failed"];
       return `  ${event.taskKey}: generation failed (${event.failure.code}): ${event.failure.reason}`;

@@ -478,6 +478,11 @@ function ThroughputLine({ state, nowMilliseconds }: { state: DashboardState; now
     `${inFlightCount(state)} in flight`,
     `${state.evaluated} evaluated${state.restored ? ` (${state.restored} restored)` : ""}`,
     ...(state.generationFailures ? [plural(state.generationFailures, "generation failure")] : []),
+    ...(state.usage
+      ? [
+          `${plural(state.usage.requests, "model request")}, ${state.usage.inputTokens.toLocaleString("en-US")} tokens in / ${state.usage.outputTokens.toLocaleString("en-US")} out`,
+        ]
+      : []),
   ];
   return <Text>{`${"throughput".padEnd(12)}${parts.join(" · ")}`}</Text>;
 }

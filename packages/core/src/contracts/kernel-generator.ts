@@ -36,11 +36,18 @@ export interface GenerationFailure {
   output?: string;
 }
 
+/** Requests and tokens a generator spent (generators that call a model). */
+export interface GenerationUsage {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export interface GenerationResult {
   candidates: KernelCandidate[];
   failures: GenerationFailure[];
   /** Token and request accounting, for generators that call a model. */
-  usage?: { requests: number; inputTokens: number; outputTokens: number };
+  usage?: GenerationUsage;
 }
 
 export interface GenerationCallOptions extends CallOptions {

@@ -2,6 +2,7 @@ import type { KernelForgeConfig } from "../config/config-schema.js";
 import type { EvaluationResult, EvaluationStatus, MeasurementKind } from "../domain/evaluation-result.js";
 import type { KernelCandidate } from "../domain/kernel-candidate.js";
 import type { AdvantageRecord, RewardRecord } from "../domain/reward-record.js";
+import type { GenerationUsage } from "./kernel-generator.js";
 import type { PolicyCheckpoint, PolicyUpdateReport } from "./policy-trainer.js";
 
 /** Lifecycle of a run. `running` is also what a crashed run is left in; `kforge run --resume` continues it. */
@@ -25,6 +26,8 @@ export interface RunRecord {
   devices: string[];
   createdAt: string;
   updatedAt: string;
+  /** Requests and tokens the generator spent over the whole run (generators that call a model). */
+  usage?: GenerationUsage;
   /** Tasks left by the user (`skip`); a resumed run leaves them too. */
   skippedTaskKeys?: string[];
   /** Error of a failed run. */

@@ -1,4 +1,4 @@
-import type { GenerationFailure } from "../contracts/kernel-generator.js";
+import type { GenerationFailure, GenerationUsage } from "../contracts/kernel-generator.js";
 import type { PolicyUpdateReport } from "../contracts/policy-trainer.js";
 import type { EvaluationResult, MeasurementKind } from "../domain/evaluation-result.js";
 import type { KernelCandidate } from "../domain/kernel-candidate.js";
@@ -29,6 +29,15 @@ export interface RunEvents {
   "generator-text": { runId: string; taskKey: string; candidateIndex: number; text: string };
   "candidate-generated": { runId: string; round: number; candidate: KernelCandidate };
   "generation-failed": { runId: string; round: number; taskKey: string; failure: GenerationFailure };
+  /** A generation call returned: how many candidates and failures it gave, and its model usage if any. */
+  "generation-finished": {
+    runId: string;
+    round: number;
+    taskKey: string;
+    candidates: number;
+    failures: number;
+    usage?: GenerationUsage;
+  };
   "evaluation-started": { runId: string; round: number; taskKey: string; candidateId: string };
   /** `restored`: the result was read back from the archive by a resumed run, not evaluated again. */
   "candidate-evaluated": {

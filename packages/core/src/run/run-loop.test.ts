@@ -361,6 +361,28 @@ describe("RunLoop retrieval", () => {
   });
 });
 
+describe("RunLoop usage accounting", () => {
+  it("sums the generator's requests and tokens per run, keeps them with the run and reports them", async () => {
+    const generator = new SeededGenerator();
+    const generate = generator.generate.bind(generator);
+    generator.generate = async (request) => ({
+      ...(await generate(request)),
+      usage: {
+        requests: request.count,
+        inputTokens: 1000 * request.count,
+        outputTokens: 300 * request.count,
+      },
+    });
+    const parts = components({ generator });
+    const finished = record(parts.events, "generation-finished");
+    const summary = await new RunLoop(parts).start(config, "run-usage");
+    // 3 rounds × 3 tasks × 4 samples.
+    expect(finished).toHaveLength(9);
+    expect(summary.usage).toEqual({ requests: 36, inputTokens: 36_000, outputTokens: 10_800 });
+    expect((await parts.archive.getRun("run-usage"))?.usage).toEqual(summary.usage);
+  });
+});
+
 describe("tasksFromConfig", () => {
   it("crosses plain shapes with every layout and keeps a shape's own layout when it names one", async () => {
     const { tasksFromConfig } = await import("./run-loop.js");

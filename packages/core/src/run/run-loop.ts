@@ -1,7 +1,7 @@
 import { API_VERSION } from "../api-version.js";
 import type { KernelForgeConfig } from "../config/config-schema.js";
 import type { GpuEvaluator } from "../contracts/gpu-evaluator.js";
-import type { GenerationFailure, KernelGenerator } from "../contracts/kernel-generator.js";
+import type { GenerationFailure, GenerationUsage, KernelGenerator } from "../contracts/kernel-generator.js";
 import type { PolicyCheckpoint, PolicyGroup, PolicyTrainer } from "../contracts/policy-trainer.js";
 import type { Retriever } from "../contracts/retriever.js";
 import type { RewardModel } from "../contracts/reward-model.js";
@@ -62,6 +62,8 @@ export interface RunSummary {
   roundsCompleted: number;
   /** Best headline speedup (cold over the best baseline) per task key, over the whole run. */
   bestSpeedups: Record<string, number>;
+  /** Requests and tokens the generator spent over the whole run, when it reports them. */
+  usage?: GenerationUsage;
   durationMilliseconds: number;
 }
 
@@ -370,6 +372,7 @@ export class RunLoop implements RunControl {
       restored: counters.restored,
       roundsCompleted,
       bestSpeedups: bestSpeedups(history),
+      ...(run.usage ? { usage: run.usage } : {}),
       durationMilliseconds,
     };
   }
@@ -444,6 +447,15 @@ export class RunLoop implements RunControl {
             events.emit("generator-text", { runId: run.runId, taskKey: key, candidateIndex, text }),
         },
       );
+      events.emit("generation-finished", {
+        runId: run.runId,
+        round,
+        taskKey: key,
+        candidates: generation.candidates.length,
+        failures: generation.failures.length,
+        ...(generation.usage ? { usage: generation.usage } : {}),
+      });
+      if (generation.usage) await this.#addUsage(run, generation.usage);
       if (archivedFailures.length === 0 && generation.failures.length > 0) {
         await this.#archiveFailures(run, round, key, generation.failures, state.failures);
       }
@@ -543,6 +555,17 @@ export class RunLoop implements RunControl {
     } finally {
       release();
     }
+  }
+
+  /** Adds a generation's usage to the run's totals, kept with the run record (a resumed run continues them). */
+  async #addUsage(run: RunRecord, usage: GenerationUsage): Promise<void> {
+    const total = run.usage ?? { requests: 0, inputTokens: 0, outputTokens: 0 };
+    run.usage = {
+      requests: total.requests + usage.requests,
+      inputTokens: total.inputTokens + usage.inputTokens,
+      outputTokens: total.outputTokens + usage.outputTokens,
+    };
+    await this.#components.archive.updateRun(run.runId, { usage: run.usage });
   }
 
   async #archiveFailures(

@@ -190,6 +190,13 @@ export function renderRunMarkdown(summary: RunSummary, title?: string): string {
         `${busy !== undefined && devices > 1 ? `; ${(busy / devices).toFixed(1)}% per device over ${devices} devices` : ""})`,
     );
   }
+  if (run.usage) {
+    const evaluated = Object.values(summary.statusCounts).reduce((sum, count) => sum + (count ?? 0), 0);
+    const perCandidate = evaluated > 0 ? run.usage.outputTokens / evaluated : undefined;
+    lines.push(
+      `- **Model usage** (the generator's requests and tokens, as its API reported them): ${run.usage.requests} requests, ${run.usage.inputTokens} tokens in, ${run.usage.outputTokens} tokens out${perCandidate === undefined ? "" : ` (${perCandidate.toFixed(0)} out per evaluated candidate)`}`,
+    );
+  }
   lines.push("");
 
   lines.push(`## Learning${label}`, "");
