@@ -207,7 +207,9 @@ describe("writeRunReport", () => {
     expect(markdown).toContain("- **Candidates per minute:** 1.0");
     expect(markdown).toContain("- **Device busy:** 10.0%");
     // 16,000 output tokens over the 8 evaluated candidates.
-    expect(markdown).toContain("10 requests, 52000 tokens in, 16000 tokens out (2000 out per evaluated candidate)");
+    expect(markdown).toContain(
+      "10 requests, 52000 tokens in, 16000 tokens out (2000 out per evaluated candidate)",
+    );
     expect(markdown).toContain("| 0 | 3 | 2 | 1.23× | -0.067 |");
     expect(markdown).toContain("| 1 | 5 | 2 | 1.39× | -0.200 |");
     expect(markdown).toContain("| 0 | policy-1 | grpo | 4 | loss 0.1235, kl 0.0100 |");
