@@ -13,6 +13,7 @@ export { type AnySchema, type SchemaValidation, validateWithSchema } from "./con
 export { createContainer, resolveAll, resolveNamed } from "./container/create-container.js";
 export { CONTRACT_TOKENS, type ContractName, TOKENS } from "./container/tokens.js";
 export { type CallOptions, throwIfAborted } from "./contracts/call-options.js";
+export type { ContextSelector, EvaluatedCandidate } from "./contracts/context-selector.js";
 export type { EvaluatorDescription, GpuEvaluator } from "./contracts/gpu-evaluator.js";
 export type {
   ContrastiveExample,

@@ -93,6 +93,9 @@ export async function createRunComponents(
     rewardModel,
     policyTrainer,
     retrievers: resolveAll(container, TOKENS.retriever),
+    contextSelector: container.isBound(TOKENS.contextSelector)
+      ? container.get(TOKENS.contextSelector)
+      : undefined,
     archive,
     events,
   };

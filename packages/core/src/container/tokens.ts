@@ -1,5 +1,6 @@
 import type { ServiceIdentifier } from "inversify";
 import type { KernelForgeConfig } from "../config/config-schema.js";
+import type { ContextSelector } from "../contracts/context-selector.js";
 import type { GpuEvaluator } from "../contracts/gpu-evaluator.js";
 import type { KernelGenerator } from "../contracts/kernel-generator.js";
 import type { PolicyTrainer } from "../contracts/policy-trainer.js";
@@ -19,6 +20,8 @@ export const TOKENS = {
   rewardModel: Symbol.for("kernelforge.v1.RewardModel") as ServiceIdentifier<RewardModel>,
   gpuEvaluator: Symbol.for("kernelforge.v1.GpuEvaluator") as ServiceIdentifier<GpuEvaluator>,
   policyTrainer: Symbol.for("kernelforge.v1.PolicyTrainer") as ServiceIdentifier<PolicyTrainer>,
+  /** Chooses the contrastive context of generations (optional; the grpo plugin binds one). */
+  contextSelector: Symbol.for("kernelforge.v1.ContextSelector") as ServiceIdentifier<ContextSelector>,
   /** Where runs are archived. The CLI binds the LanceDB archive unless a plugin bound another. */
   runArchive: Symbol.for("kernelforge.v1.RunArchive") as ServiceIdentifier<RunArchive>,
   /** The validated configuration of the whole run. */
@@ -34,6 +37,7 @@ export const CONTRACT_TOKENS = {
   "reward-model": TOKENS.rewardModel,
   "gpu-evaluator": TOKENS.gpuEvaluator,
   "policy-trainer": TOKENS.policyTrainer,
+  "context-selector": TOKENS.contextSelector,
 } as const;
 
 export type ContractName = keyof typeof CONTRACT_TOKENS;

@@ -361,6 +361,31 @@ describe("RunLoop retrieval", () => {
   });
 });
 
+describe("RunLoop context selection", () => {
+  it("asks the context selector, when one is bound, with the run's history and measurement kind", async () => {
+    const calls: { task: string; history: number; measurement: string }[] = [];
+    const parts = components({
+      contextSelector: {
+        apiVersion: "v1",
+        name: "recording",
+        select(task, history, options) {
+          calls.push({ task: taskKey(task), history: history.length, measurement: options.measurement });
+          const fastest = history.find((entry) => entry.result.status === "ok");
+          return fastest ? [{ candidate: fastest.candidate, speedup: 1.5 }] : [];
+        },
+      },
+    });
+    await new RunLoop(parts).start(config, "run-selector");
+    expect(calls).toHaveLength(9);
+    expect(calls.every((call) => call.measurement === "estimated")).toBe(true);
+    // Round 0 starts with no history; by round 2 every task's round-0 and round-1 results are in it.
+    expect(calls[0]?.history).toBe(0);
+    expect(calls.slice(6).every((call) => call.history >= 24)).toBe(true);
+    const later = parts.generator.requests.filter((request) => request.round > 0);
+    expect(later.every((request) => request.context?.[0]?.speedup === 1.5)).toBe(true);
+  });
+});
+
 describe("RunLoop usage accounting", () => {
   it("sums the generator's requests and tokens per run, keeps them with the run and reports them", async () => {
     const generator = new SeededGenerator();

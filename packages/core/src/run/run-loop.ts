@@ -1,5 +1,6 @@
 import { API_VERSION } from "../api-version.js";
 import type { KernelForgeConfig } from "../config/config-schema.js";
+import type { ContextSelector } from "../contracts/context-selector.js";
 import type { GpuEvaluator } from "../contracts/gpu-evaluator.js";
 import type { GenerationFailure, GenerationUsage, KernelGenerator } from "../contracts/kernel-generator.js";
 import type { PolicyCheckpoint, PolicyGroup, PolicyTrainer } from "../contracts/policy-trainer.js";
@@ -39,6 +40,8 @@ export interface RunComponents {
   /** Without a trainer the loop samples without a learned policy (and still archives every round). */
   policyTrainer?: PolicyTrainer | undefined;
   retrievers?: readonly Retriever[];
+  /** Chooses the contrastive context; without one, the task's own fastest kernels and latest failures. */
+  contextSelector?: ContextSelector | undefined;
   archive: RunArchive;
   events: RunEventBus;
 }
@@ -430,7 +433,9 @@ export class RunLoop implements RunControl {
           sources: [...new Set(passages.map((passage) => passage.chunk.source))],
         });
       }
-      const context = selectContext(state.history.filter((record) => record.taskKey === key));
+      const context = this.#components.contextSelector
+        ? this.#components.contextSelector.select(task, state.history, { measurement: run.measurement })
+        : selectContext(state.history.filter((record) => record.taskKey === key));
       const generation = await generator.generate(
         {
           task,
