@@ -14,7 +14,7 @@ import { evaluation } from "../src/testing/fixtures.js";
 const packageDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 describe("the grpo plugin", () => {
-  it("loads through the real loader, binding the reward model and the policy trainer", async () => {
+  it("loads through the real loader, binding the reward model, the policy trainer and the context selector", async () => {
     const container = createContainer(defaultConfig());
     const [plugin] = await loadPlugins(
       container,
@@ -29,7 +29,7 @@ describe("the grpo plugin", () => {
     expect(plugin).toMatchObject({
       name: "grpo",
       apiVersion: "v1",
-      provides: ["reward-model", "policy-trainer"],
+      provides: ["reward-model", "policy-trainer", "context-selector"],
       options: {
         reward: { baseline: "cublas", mode: "hot" },
         grpo: { clipEpsilon: 0.2, epochs: 4 },
