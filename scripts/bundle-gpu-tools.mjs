@@ -2,7 +2,7 @@
 // Bundles what a GPU host needs into single files that run with a bare Node (no node_modules there):
 // the kforge CLI (with its built-in plugins), the evaluator GPU check and the candidate-file evaluator. The native harness sources travel
 // as they are (packages/gpu-runner/native) and are built by nvcc on the host.
-//   node scripts/bundle-gpu-tools.mjs [outDir] [--no-native]   (default: dist-gpu)
+//   node scripts/bundle-gpu-tools.mjs [outDir] [--no-native] [--minify]   (default: dist-gpu)
 import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -11,13 +11,14 @@ import { build } from "esbuild";
 const root = path.resolve(import.meta.dirname, "..");
 const positional = process.argv.slice(2).filter((argument) => !argument.startsWith("--"));
 const copyNative = !process.argv.includes("--no-native");
+const minify = process.argv.includes("--minify");
 const outDirectory = path.resolve(positional[0] ?? path.join(root, "dist-gpu"));
 const common = {
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  minify: false,
+  minify,
   sourcemap: false,
   logLevel: "warning",
   // Some dependencies are CommonJS and call require(): give the ES module bundle one.

@@ -12,7 +12,7 @@ import type {
   SimilarKernel,
 } from "@kernelforge/core";
 import { describeError, KernelForgeError } from "@kernelforge/core";
-import { type Connection, connect, type Table } from "@lancedb/lancedb";
+import type { Connection, Table } from "@lancedb/lancedb";
 import { DataType, type FixedSizeList, type Schema } from "apache-arrow";
 import { DurableDirectory, syncPath } from "./durable-directory.js";
 import { DEFAULT_EMBEDDING_DIMENSIONS, embedKernelSource } from "./embedding.js";
@@ -135,6 +135,8 @@ export class LanceRunArchive implements RunArchive {
         await durable.snapshot();
         if (created !== undefined) await syncPath(path.dirname(created), true);
       }
+      // Loaded on first use: its native binding is only needed once an archive is opened.
+      const { connect } = await import("@lancedb/lancedb");
       connection = await connect(where.kind === "local" ? where.directory : where.uri);
       const existing = new Set(await connection.tableNames());
       const dimensions = await existingDimensions(connection, existing, location, requested);
@@ -161,8 +163,9 @@ export class LanceRunArchive implements RunArchive {
         "archive_unavailable",
         `Cannot open the run archive at ${location}: ${describeError(error)}`,
         {
-          hint:
-            where.kind === "local"
+          hint: /native binding/i.test(describeError(error))
+            ? "LanceDB's native binding for this platform is missing: install the packages with npm on this host, or put node_modules/@lancedb/ beside a bundled kforge (scripts/bundle-gpu-tools.mjs copies it)."
+            : where.kind === "local"
               ? "Use a directory you can create and write to (not a file or something under a file), or choose another archive location."
               : "Check the URI and the storage credentials (the object store's environment variables, or the LanceDB Cloud API key), or use a local directory.",
           cause: error,

@@ -4,7 +4,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DocChunk, describeError, KernelForgeError, type RetrievedPassage } from "@kernelforge/core";
-import { type Connection, connect, Index, type Table } from "@lancedb/lancedb";
+import type { Connection, Index, Table } from "@lancedb/lancedb";
 import type { Schema } from "apache-arrow";
 import {
   type ChunkingOptions,
@@ -145,7 +145,8 @@ const SQL_LIST_SIZE = 200;
 const EMBED_PROGRESS_EVERY = 256;
 
 /** The full-text index on `ftsText`: BM25 over English-stemmed, lower-cased words, stop words removed. */
-function ftsIndex(): Index {
+async function ftsIndex(): Promise<Index> {
+  const { Index } = await import("@lancedb/lancedb");
   return Index.fts({
     baseTokenizer: "simple",
     language: "English",
@@ -660,7 +661,7 @@ class LanceDocsIndex implements DocsIndex {
     });
     await this.guard("rebuild the full-text index", async () => {
       if ((await chunks.countRows()) > 0) {
-        await chunks.createIndex("ftsText", { config: ftsIndex(), replace: true });
+        await chunks.createIndex("ftsText", { config: await ftsIndex(), replace: true });
       }
     });
   }
@@ -950,6 +951,8 @@ export async function openDocsIndex(options: DocsIndexOptions): Promise<DocsInde
         if (created !== undefined) await syncPath(path.dirname(created), true);
       }
     }
+    // Loaded on first use: its native binding is only needed once an index is opened.
+    const { connect } = await import("@lancedb/lancedb");
     connection = await connect(location);
     const names = new Set(await connection.tableNames());
     if (options.rebuild === true && where.kind === "remote" && !readOnly) {
