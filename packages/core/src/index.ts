@@ -48,6 +48,16 @@ export type * from "./domain/evaluation-result.js";
 export * from "./domain/gemm-task.js";
 export * from "./domain/kernel-candidate.js";
 export * from "./domain/launch-descriptor.js";
+export {
+  evaluateLaunchExpression,
+  LaunchExpressionError,
+  type ShapeVariables,
+} from "./domain/launch-expression.js";
+export {
+  describeLaunchIssue,
+  type LaunchSpecification,
+  resolveLaunch,
+} from "./domain/launch-specification.js";
 export type { AdvantageRecord, RewardRecord } from "./domain/reward-record.js";
 export { quantile, summarizeSamples, type TimingSummary } from "./domain/timing-summary.js";
 export { describeError, KernelForgeError } from "./errors/kernelforge-error.js";

@@ -1,6 +1,6 @@
+import { evaluateLaunchExpression, resolveLaunch } from "@kernelforge/core";
 import { describe, expect, it } from "vitest";
-import { launchFromSource, resolveLaunch, soleEntry } from "./kernel-file.js";
-import { evaluateLaunchExpression } from "./launch-expression.js";
+import { launchFromSource, soleEntry } from "./kernel-file.js";
 
 const shape = { M: 1000, N: 4096, K: 512 };
 
@@ -14,10 +14,10 @@ describe("evaluateLaunchExpression", () => {
   });
 
   it("refuses anything else with a message naming the expression", () => {
-    expect(() => evaluateLaunchExpression("process.exit(1)", shape)).toThrow(
-      /unknown name or symbol "process"/,
+    expect(() => evaluateLaunchExpression("process.exit(1)", shape)).toThrow(/unknown name "process"/);
+    expect(() => evaluateLaunchExpression("cdiv(M, 0)", shape)).toThrow(
+      /cdiv by a number that is not positive/,
     );
-    expect(() => evaluateLaunchExpression("cdiv(M, 0)", shape)).toThrow(/cdiv by a non-positive/);
     expect(() => evaluateLaunchExpression("M / (N - N)", shape)).toThrow(/division by zero/);
     expect(() => evaluateLaunchExpression("M +", shape)).toThrow(/ends too early/);
     expect(() => evaluateLaunchExpression("M N", shape)).toThrow(/unexpected "N"/);

@@ -8,19 +8,15 @@ import {
   type EvaluationResult,
   type KernelForgeConfig,
   KernelForgeError,
+  type LaunchSpecification,
   loadConfig,
   loadPlugins,
   parseShape,
+  resolveLaunch,
   resolveNamed,
   TOKENS,
 } from "@kernelforge/core";
-import {
-  type LaunchSpecification,
-  launchFromSource,
-  readLaunchFile,
-  resolveLaunch,
-  soleEntry,
-} from "../bench/kernel-file.js";
+import { launchFromSource, readLaunchFile, soleEntry } from "../bench/kernel-file.js";
 import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
 import type { CliContext } from "../cli-context.js";
 import { cliPackageDirectory } from "../cli-version.js";

@@ -4,6 +4,12 @@ import { HfGenerator } from "./hf-generator.js";
 import { hfGeneratorOptionsSchema, PLUGIN_NAME } from "./options.js";
 
 export {
+  evaluateLaunchExpression,
+  LaunchExpressionError,
+  resolveLaunch,
+  type ShapeVariables,
+} from "@kernelforge/core";
+export {
   BACKOFF_BASE_SECONDS,
   type ChatOutcome,
   type ChatUsage,
@@ -12,7 +18,6 @@ export {
   retryDelaySeconds,
 } from "./chat-client.js";
 export { type HfGenerationUsage, HfGenerator } from "./hf-generator.js";
-export { evaluateLaunchExpression, LaunchExpressionError, type ShapeVariables } from "./launch-expression.js";
 export {
   GENERATOR_NAME,
   type HfGeneratorOptions,
@@ -28,7 +33,6 @@ export {
   type ParsedReply,
   parseReply,
   type ReplyFailureCode,
-  resolveLaunch,
 } from "./parse-reply.js";
 export {
   type BuiltPrompt,

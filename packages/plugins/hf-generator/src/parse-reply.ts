@@ -1,6 +1,11 @@
-import { type LaunchDescriptor, launchDescriptorSchema } from "@kernelforge/core";
+import {
+  describeLaunchIssue,
+  KernelForgeError,
+  type LaunchDescriptor,
+  resolveLaunch,
+  type ShapeVariables,
+} from "@kernelforge/core";
 import { z } from "zod";
-import { evaluateLaunchExpression, type ShapeVariables } from "./launch-expression.js";
 
 /** Why a reply gave no candidate. */
 export type ReplyFailureCode =
@@ -91,45 +96,6 @@ export const launchSpecificationSchema = z
   .strict();
 export type LaunchSpecification = z.infer<typeof launchSpecificationSchema>;
 
-class LaunchError extends Error {}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length ? issue.path.join(".") : "launch";
-  if (issue.code === "unrecognized_keys") return `unknown field(s) ${issue.keys.join(", ")}`;
-  return `${where}: ${issue.message}`;
-}
-
-/** Evaluates a launch specification for one shape and validates it against the launch descriptor schema. */
-export function resolveLaunch(specification: LaunchSpecification, shape: ShapeVariables): LaunchDescriptor {
-  const value = (entry: number | string, where: string): number => {
-    if (typeof entry === "number") return entry;
-    try {
-      return evaluateLaunchExpression(entry, shape);
-    } catch (error) {
-      throw new LaunchError(`${where}: ${(error as Error).message}`);
-    }
-  };
-  const dims = (entries: (number | string)[], what: string) => {
-    const values = entries.map((entry, index) => value(entry, `${what}[${index}]`));
-    while (values.length < 3) values.push(1);
-    return values;
-  };
-  const parsed = launchDescriptorSchema.safeParse({
-    grid: dims(specification.grid, "grid"),
-    block: dims(specification.block, "block"),
-    dynamicSharedBytes:
-      specification.dynamicSharedBytes === undefined
-        ? 0
-        : value(specification.dynamicSharedBytes, "dynamicSharedBytes"),
-    ...(specification.cluster ? { cluster: dims(specification.cluster, "cluster") } : {}),
-    workspaceBytes:
-      specification.workspaceBytes === undefined ? 0 : value(specification.workspaceBytes, "workspaceBytes"),
-    zeroWorkspace: specification.zeroWorkspace ?? false,
-  });
-  if (!parsed.success) throw new LaunchError(parsed.error.issues.map(describeIssue).join("; "));
-  return parsed.data;
-}
-
 const normalize = (code: string) => code.replace(/\s+$/gm, "").trim();
 
 /**
@@ -209,14 +175,14 @@ export function parseReply(reply: string, shape: ShapeVariables): ParsedReply {
     return {
       ok: false,
       code: "invalid_launch",
-      reason: `launch block: ${specification.error.issues.map(describeIssue).join("; ")}`,
+      reason: `launch block: ${specification.error.issues.map(describeLaunchIssue).join("; ")}`,
     };
   }
   let launch: LaunchDescriptor;
   try {
     launch = resolveLaunch(specification.data, shape);
   } catch (error) {
-    if (!(error instanceof LaunchError)) throw error;
+    if (!(error instanceof KernelForgeError && error.code === "invalid_launch")) throw error;
     return { ok: false, code: "invalid_launch", reason: `launch block: ${error.message}` };
   }
 

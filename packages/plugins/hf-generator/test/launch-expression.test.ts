@@ -1,5 +1,5 @@
+import { evaluateLaunchExpression, LaunchExpressionError } from "@kernelforge/core";
 import { describe, expect, it } from "vitest";
-import { evaluateLaunchExpression, LaunchExpressionError } from "../src/launch-expression.js";
 
 const shape = { M: 1000, N: 4096, K: 512 };
 

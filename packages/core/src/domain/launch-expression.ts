@@ -1,28 +1,33 @@
+import { KernelForgeError } from "../errors/kernelforge-error.js";
+
 /** Values a launch expression may name. */
 export type ShapeVariables = Record<"M" | "N" | "K", number>;
 
 /** A launch expression that cannot be evaluated; the message says why. */
-export class LaunchExpressionError extends Error {
+export class LaunchExpressionError extends KernelForgeError {
   constructor(expression: string, problem: string) {
-    super(`expression ${JSON.stringify(expression)}: ${problem}`);
-    this.name = "LaunchExpressionError";
+    super("invalid_launch_expression", `Launch expression ${JSON.stringify(expression)}: ${problem}`, {
+      hint: "Use integers, M, N, K, + - * / %, parentheses, cdiv(a, b), min(a, b) and max(a, b).",
+    });
   }
 }
 
 const MAX_LENGTH = 200;
+const MAX_DEPTH = 32;
 
 /**
- * Evaluates an integer launch expression such as `cdiv(N, 128)` or `min(8, K / 256) * 2` with M, N and K bound.
- * Grammar: non-negative integers, M, N, K, unary minus, + - * / (integer division rounding down), parentheses,
- * and the functions cdiv(a, b) (ceiling division), min(a, b) and max(a, b). A hand-written recursive-descent
- * parser: nothing reaches eval or Function.
+ * Evaluates an integer launch expression such as `cdiv(N, 128)` or `min(8, K / 256) * 2` with M, N and K bound,
+ * as written in a kernel file's `// kforge:launch` line or a generated launch block. Grammar: non-negative
+ * integers, M, N, K, unary + and -, + - * / (integer division rounding down) %, parentheses, and the
+ * functions cdiv(a, b) (ceiling division), min(a, b) and max(a, b). A hand-written recursive-descent parser
+ * with bounded length and nesting: nothing reaches eval or Function.
  */
 export function evaluateLaunchExpression(expression: string, variables: ShapeVariables): number {
   const fail = (problem: string): never => {
     throw new LaunchExpressionError(expression, problem);
   };
   if (expression.length > MAX_LENGTH) fail(`longer than ${MAX_LENGTH} characters`);
-  const tokens = expression.match(/\d+|[A-Za-z_]\w*|[-+*/(),]|\S/g) ?? [];
+  const tokens = expression.match(/\d+|[A-Za-z_]\w*|[-+*/%(),]|\S/g) ?? [];
   if (tokens.length === 0) fail("is empty");
   let position = 0;
   let depth = 0;
@@ -35,7 +40,7 @@ export function evaluateLaunchExpression(expression: string, variables: ShapeVar
     return token;
   };
   const nested = <T>(work: () => T): T => {
-    if (++depth > 32) fail("is nested too deeply");
+    if (++depth > MAX_DEPTH) fail("is nested too deeply");
     const value = work();
     depth--;
     return value;
@@ -71,11 +76,11 @@ export function evaluateLaunchExpression(expression: string, variables: ShapeVar
     });
   const product = (): number => {
     let value = primary();
-    while (peek() === "*" || peek() === "/") {
+    while (peek() === "*" || peek() === "/" || peek() === "%") {
       const operator = take();
       const right = primary();
-      if (operator === "/" && right === 0) fail("division by zero");
-      value = operator === "*" ? value * right : Math.floor(value / right);
+      if (operator !== "*" && right === 0) fail("division by zero");
+      value = operator === "*" ? value * right : operator === "/" ? Math.floor(value / right) : value % right;
     }
     return value;
   };
