@@ -11,10 +11,9 @@ import type {
   RunRecord,
   SimilarKernel,
 } from "@kernelforge/core";
-import { describeError, KernelForgeError } from "@kernelforge/core";
+import { DurableDirectory, describeError, KernelForgeError, syncPath } from "@kernelforge/core";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { DataType, type FixedSizeList, type Schema } from "apache-arrow";
-import { DurableDirectory, syncPath } from "./durable-directory.js";
 import { DEFAULT_EMBEDDING_DIMENSIONS, embedKernelSource } from "./embedding.js";
 import { assertId, assertInt32, column, equalsId, sqlString } from "./sql.js";
 import {

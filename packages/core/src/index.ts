@@ -86,3 +86,4 @@ export {
   tasksFromConfig,
 } from "./run/run-loop.js";
 export { headlineSpeedup, selectContext } from "./run/select-context.js";
+export { DurableDirectory, syncPath } from "./storage/durable-directory.js";

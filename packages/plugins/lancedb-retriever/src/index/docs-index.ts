@@ -3,7 +3,14 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DocChunk, describeError, KernelForgeError, type RetrievedPassage } from "@kernelforge/core";
+import {
+  type DocChunk,
+  DurableDirectory,
+  describeError,
+  KernelForgeError,
+  type RetrievedPassage,
+  syncPath,
+} from "@kernelforge/core";
 import type { Connection, Index, Table } from "@lancedb/lancedb";
 import type { Schema } from "apache-arrow";
 import {
@@ -25,7 +32,6 @@ import {
 import { type EmbedderOptions, RETRIEVER_NAME, type SearchMode } from "../options.js";
 import { sourcePrefix } from "../paths.js";
 import { reciprocalRankFusion } from "../search/rrf.js";
-import { DurableDirectory, syncPath } from "./durable-directory.js";
 import { readTextFile, type ScannedFile, scanPaths } from "./scan.js";
 import {
   CHUNK_COLUMNS,

@@ -6,11 +6,11 @@ import path from "node:path";
 const UNSUPPORTED_DIRECTORY_SYNC = new Set(["EINVAL", "ENOTSUP", "EISDIR", "EPERM", "EBADF"]);
 
 /**
- * Flushes what LanceDB wrote under a local directory to stable storage. LanceDB publishes every file with a
- * write and an atomic rename but never calls fsync, so a commit survives a crash of the process (the data is
- * in the kernel's page cache) but not necessarily a crash of the machine. After each commit the archive calls
- * `syncNew`, which fsyncs every file that appeared since the last call, then the directories that gained
- * entries, so that a write that has resolved is on disk.
+ * Flushes what a store wrote under a local directory to stable storage. LanceDB (the run archive, the docs
+ * index) publishes every file with a write and an atomic rename but never calls fsync, so a commit survives a
+ * crash of the process (the data is in the kernel's page cache) but not necessarily a crash of the machine.
+ * After each commit the store calls `syncNew`, which fsyncs every file that appeared since the last call, then
+ * the directories that gained entries, so that a write that has resolved is on disk.
  */
 export class DurableDirectory {
   /** Entries of every directory seen so far. */
@@ -55,6 +55,7 @@ export class DurableDirectory {
   }
 }
 
+/** Fsyncs one file or directory; a file already gone, or a directory that cannot be synced here, is fine. */
 export async function syncPath(target: string, isDirectory: boolean): Promise<void> {
   let handle: FileHandle | undefined;
   try {
