@@ -10,6 +10,8 @@
  * kernels that compute the same thing with different code are far apart.
  */
 
+import { hashFeatures } from "@kernelforge/core";
+
 /** Dimensions of the embedding unless the archive is opened with another value. */
 export const DEFAULT_EMBEDDING_DIMENSIONS = 256;
 
@@ -35,30 +37,6 @@ export function tokenizeKernelSource(source: string): string[] {
   return code.match(TOKEN) ?? [];
 }
 
-const FNV_OFFSET_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** 32-bit FNV-1a over the UTF-16 code units of `text` (its bytes, for ASCII text). */
-function fnv1a(text: string): number {
-  let hash = FNV_OFFSET_BASIS;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, FNV_PRIME);
-  }
-  return hash >>> 0;
-}
-
-/** The finalizer of MurmurHash3: spreads every bit of `hash` over the result (used for the feature's sign). */
-function mix(hash: number): number {
-  let value = hash;
-  value ^= value >>> 16;
-  value = Math.imul(value, 0x85ebca6b);
-  value ^= value >>> 13;
-  value = Math.imul(value, 0xc2b2ae35);
-  value ^= value >>> 16;
-  return value >>> 0;
-}
-
 /**
  * Embeds CUDA source as a unit vector of `dimensions` floats (see the module comment for the method). Equal
  * sources give equal vectors on every platform. A source with no tokens gives the zero vector.
@@ -77,18 +55,6 @@ export function embedKernelSource(source: string, dimensions = DEFAULT_EMBEDDING
       counts.set(bigram, (counts.get(bigram) ?? 0) + 1);
     }
   }
-  const sums = new Float64Array(dimensions);
-  for (const [feature, count] of counts) {
-    const hash = fnv1a(feature);
-    const sign = mix(hash) & 1 ? -1 : 1;
-    const bucket = hash % dimensions;
-    sums[bucket] = (sums[bucket] ?? 0) + sign * (1 + Math.log(count));
-  }
-  let squared = 0;
-  for (const value of sums) squared += value * value;
-  const vector = new Float32Array(dimensions);
-  if (squared === 0) return vector;
-  const norm = Math.sqrt(squared);
-  for (let index = 0; index < dimensions; index++) vector[index] = (sums[index] ?? 0) / norm;
-  return vector;
+  const weights = [...counts].map(([feature, count]) => [feature, 1 + Math.log(count)] as const);
+  return hashFeatures(weights, dimensions) ?? new Float32Array(dimensions);
 }

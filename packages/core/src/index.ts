@@ -87,3 +87,4 @@ export {
 } from "./run/run-loop.js";
 export { headlineSpeedup, selectContext } from "./run/select-context.js";
 export { DurableDirectory, syncPath } from "./storage/durable-directory.js";
+export { hashFeatures } from "./text/feature-hashing.js";

@@ -1,4 +1,4 @@
-import { KernelForgeError } from "@kernelforge/core";
+import { hashFeatures, KernelForgeError } from "@kernelforge/core";
 import type { Embedder } from "./embedder.js";
 
 /** Dimensions of the hashing embedding unless others are asked for. */
@@ -44,30 +44,6 @@ export function embeddingWords(text: string, compounds?: string[]): string[] {
     words.push(...parts);
   }
   return words;
-}
-
-const FNV_OFFSET_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** 32-bit FNV-1a of `text` (over UTF-16 code units). */
-function fnv1a(text: string): number {
-  let hash = FNV_OFFSET_BASIS;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, FNV_PRIME);
-  }
-  return hash >>> 0;
-}
-
-/** MurmurHash3's finalizer: spreads the bits of `hash` (its lowest bit gives a feature's sign). */
-function mix(hash: number): number {
-  let value = hash;
-  value ^= value >>> 16;
-  value = Math.imul(value, 0x85ebca6b);
-  value ^= value >>> 13;
-  value = Math.imul(value, 0xc2b2ae35);
-  value ^= value >>> 16;
-  return value >>> 0;
 }
 
 /**
@@ -132,8 +108,7 @@ export class HashingEmbedder implements Embedder {
       }
     }
     for (const compound of compounds) add(`c\u0001${compound}`);
-    const sums = new Float64Array(this.dimensions);
-    for (const [feature, count] of counts) {
+    const weights = [...counts].map(([feature, count]) => {
       const family = feature[0];
       const weight =
         family === "w"
@@ -143,21 +118,14 @@ export class HashingEmbedder implements Embedder {
             : family === "t"
               ? TRIGRAM_WEIGHT
               : COMPOUND_WEIGHT;
-      const hash = fnv1a(feature);
-      const sign = mix(hash) & 1 ? -1 : 1;
-      sums[hash % this.dimensions]! += sign * weight * (1 + Math.log(count));
-    }
-    let squared = 0;
-    for (const value of sums) squared += value * value;
-    const vector = new Float32Array(this.dimensions);
-    if (squared === 0) {
-      // No features at all: a fixed unit vector, so that cosine distances stay defined.
-      vector[0] = 1;
-      return vector;
-    }
-    const scale = 1 / Math.sqrt(squared);
-    for (let index = 0; index < this.dimensions; index++) vector[index] = sums[index]! * scale;
-    return vector;
+      return [feature, weight * (1 + Math.log(count))] as const;
+    });
+    const vector = hashFeatures(weights, this.dimensions);
+    if (vector) return vector;
+    // No features at all: a fixed unit vector, so that cosine distances stay defined.
+    const unit = new Float32Array(this.dimensions);
+    unit[0] = 1;
+    return unit;
   }
 }
 
