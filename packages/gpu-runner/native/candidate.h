@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "context.h"
@@ -26,6 +27,7 @@ struct Kernel {
   bool nonPortableSet = false;  // CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED set
   int numRegs = 0, sharedSizeBytes = 0, localSizeBytes = 0, maxThreadsPerBlock = 0, constSizeBytes = 0;
   int ptxVersion = 0, binaryVersion = 0;
+  int tensorMapParams = 0;  // 128-byte parameters after the ABI's seven: one per tensor map the launch declares
 };
 
 // A failed launch that leaves the context usable (bad configuration, too many
@@ -36,6 +38,15 @@ struct LaunchFailure {
   std::string message;
 };
 
+// A TMA tensor map the launch declares: the harness encodes it for the operand of each buffer set it launches
+// on and appends it to the parameter list as a __grid_constant__ CUtensorMap (see docs/kernel-abi.md).
+struct TensorMapRequest {
+  char operand = 'a';  // 'a', 'b' or 'c'
+  unsigned box[2] = {1, 1};
+  CUtensorMapSwizzle swizzle = CU_TENSOR_MAP_SWIZZLE_NONE;
+  CUtensorMapInterleave interleave = CU_TENSOR_MAP_INTERLEAVE_NONE;
+};
+
 struct LaunchDesc {
   unsigned grid[3] = {1, 1, 1};
   unsigned block[3] = {1, 1, 1};
@@ -44,6 +55,9 @@ struct LaunchDesc {
   unsigned cluster[3] = {1, 1, 1};
   size_t wsBytes = 0;
   bool zeroWs = false;
+  std::vector<TensorMapRequest> tensorMaps;
+  // Encoded maps per set of (A, B, C) addresses: encoding is host work, done once per set, before timing.
+  mutable std::map<std::tuple<CUdeviceptr, CUdeviceptr, CUdeviceptr>, std::vector<CUtensorMap>> encoded;
 };
 
 // ---- small JSON field helpers shared by the request handlers ----
@@ -117,10 +131,6 @@ inline void parseDim3(const json::Value& v, const char* what, unsigned out[3]) {
 inline LaunchDesc parseLaunch(const json::Value& req) {
   const json::Value* l = req.getNonNull("launch");
   if (!l || !l->isObject()) throw badRequest("missing object field 'launch'");
-  if (l->getNonNull("tensorMaps")) {
-    HarnessError e("unsupported", "launch.tensorMaps is not supported by this harness version");
-    throw e;
-  }
   LaunchDesc d;
   const json::Value* g = l->getNonNull("grid");
   const json::Value* b = l->getNonNull("block");
@@ -135,13 +145,133 @@ inline LaunchDesc parseLaunch(const json::Value& req) {
   }
   d.wsBytes = size_t(intField(*l, "workspaceBytes", 0, 0, (1ll << 40)));
   d.zeroWs = boolField(*l, "zeroWorkspace", false);
+  if (const json::Value* maps = l->getNonNull("tensorMaps")) {
+    if (!maps->isArray() || maps->size() > 8) throw badRequest("launch.tensorMaps must be an array of at most 8 requests");
+    for (size_t i = 0; i < maps->size(); ++i) {
+      const json::Value& m = maps->items()[i];
+      const std::string where = "launch.tensorMaps[" + std::to_string(i) + "]";
+      if (!m.isObject()) throw badRequest(where + " must be an object {operand, box, swizzle, interleave}");
+      TensorMapRequest r;
+      const std::string operand = strField(m, "operand");
+      if (operand == "a" || operand == "b" || operand == "c") r.operand = operand[0];
+      else if (operand == "workspace")
+        throw HarnessError("unsupported", where + ": tensor maps of the workspace are not supported by this harness version");
+      else throw badRequest(where + ".operand must be \"a\", \"b\" or \"c\"");
+      const json::Value* box = m.getNonNull("box");
+      if (!box || !box->isArray() || box->size() != 2)
+        throw badRequest(where + ".box must be [inner, outer]: two extents, the contiguous one first");
+      for (size_t j = 0; j < 2; ++j) {
+        const json::Value& e = box->items()[j];
+        if (!e.isNumber() || e.asNumber() != std::floor(e.asNumber()) || e.asNumber() < 1 || e.asNumber() > 256)
+          throw badRequest(where + ".box entries must be integers from 1 to 256");
+        r.box[j] = unsigned(e.asNumber());
+      }
+      const std::string swizzle = strField(m, "swizzle", false);
+      if (swizzle.empty() || swizzle == "none") r.swizzle = CU_TENSOR_MAP_SWIZZLE_NONE;
+      else if (swizzle == "32B") r.swizzle = CU_TENSOR_MAP_SWIZZLE_32B;
+      else if (swizzle == "64B") r.swizzle = CU_TENSOR_MAP_SWIZZLE_64B;
+      else if (swizzle == "128B") r.swizzle = CU_TENSOR_MAP_SWIZZLE_128B;
+      else throw badRequest(where + ".swizzle must be \"none\", \"32B\", \"64B\" or \"128B\"");
+      const std::string interleave = strField(m, "interleave", false);
+      if (interleave.empty() || interleave == "none") r.interleave = CU_TENSOR_MAP_INTERLEAVE_NONE;
+      else if (interleave == "16B") r.interleave = CU_TENSOR_MAP_INTERLEAVE_16B;
+      else if (interleave == "32B") r.interleave = CU_TENSOR_MAP_INTERLEAVE_32B;
+      else throw badRequest(where + ".interleave must be \"none\", \"16B\" or \"32B\"");
+      d.tensorMaps.push_back(r);
+    }
+  }
   return d;
+}
+
+// Rows, row length and row pitch (elements) of an operand, as the kernel ABI stores it.
+struct OperandGeometry {
+  unsigned long long rows, cols;
+  const char* name;
+};
+
+inline OperandGeometry operandGeometry(char operand, const Task& t) {
+  if (operand == 'a') return {(unsigned long long)t.m, (unsigned long long)t.k, "A (M x K)"};
+  if (operand == 'b')
+    return t.linear ? OperandGeometry{(unsigned long long)t.n, (unsigned long long)t.k, "B (N x K, linear)"}
+                    : OperandGeometry{(unsigned long long)t.k, (unsigned long long)t.n, "B (K x N)"};
+  return {(unsigned long long)t.m, (unsigned long long)t.n, "C (M x N)"};
+}
+
+// Why a tensor map request cannot be encoded for this task, or an empty string.
+inline std::string tensorMapIssue(const TensorMapRequest& r, const Task& t, size_t index) {
+  char buf[320];
+  OperandGeometry g = operandGeometry(r.operand, t);
+  if ((g.cols * 2) % 16 != 0) {
+    std::snprintf(buf, sizeof buf,
+                  "tensorMaps[%zu]: rows of %s are %llu bytes long; TMA needs a row pitch that is a multiple of 16 "
+                  "bytes",
+                  index, g.name, g.cols * 2);
+    return buf;
+  }
+  if ((r.box[0] * 2) % 16 != 0) {
+    std::snprintf(buf, sizeof buf, "tensorMaps[%zu]: box inner extent %u halves is not a multiple of 16 bytes", index,
+                  r.box[0]);
+    return buf;
+  }
+  const unsigned swizzleBytes = r.swizzle == CU_TENSOR_MAP_SWIZZLE_128B  ? 128
+                                : r.swizzle == CU_TENSOR_MAP_SWIZZLE_64B ? 64
+                                : r.swizzle == CU_TENSOR_MAP_SWIZZLE_32B ? 32
+                                                                         : 0;
+  if (swizzleBytes && r.interleave == CU_TENSOR_MAP_INTERLEAVE_NONE && r.box[0] * 2 > swizzleBytes) {
+    std::snprintf(buf, sizeof buf, "tensorMaps[%zu]: a %u-byte box row is wider than its %u-byte swizzle span", index,
+                  r.box[0] * 2, swizzleBytes);
+    return buf;
+  }
+  return std::string();
+}
+
+// Encodes the declared tensor maps for one buffer set.
+inline std::vector<CUtensorMap> encodeTensorMaps(const LaunchDesc& d, const Task& t, const BufferSet& s) {
+  std::vector<CUtensorMap> maps(d.tensorMaps.size());
+  for (size_t i = 0; i < d.tensorMaps.size(); ++i) {
+    const TensorMapRequest& r = d.tensorMaps[i];
+    OperandGeometry g = operandGeometry(r.operand, t);
+    CUdeviceptr base = r.operand == 'a' ? s.A.data() : r.operand == 'b' ? s.B.data() : s.C.data();
+    cuuint64_t dims[2] = {g.cols, g.rows};
+    cuuint64_t strides[1] = {g.cols * 2};
+    cuuint32_t box[2] = {r.box[0], r.box[1]};
+    cuuint32_t elementStrides[2] = {1, 1};
+    CUresult res = cuTensorMapEncodeTiled(&maps[i], CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, reinterpret_cast<void*>(base),
+                                          dims, strides, box, elementStrides, r.interleave, r.swizzle,
+                                          CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (res != CUDA_SUCCESS) {
+      HarnessError e = cudaFailure(int(res), "cuTensorMapEncodeTiled(tensorMaps[" + std::to_string(i) + "])");
+      e.code = "launch_error";
+      e.sticky = false;
+      throw e;
+    }
+  }
+  return maps;
+}
+
+// The task-dependent part of the check: every tensor map can be encoded for this task.
+inline std::string validateTensorMaps(const LaunchDesc& d, const Task& t) {
+  for (size_t i = 0; i < d.tensorMaps.size(); ++i) {
+    std::string issue = tensorMapIssue(d.tensorMaps[i], t, i);
+    if (!issue.empty()) return issue;
+  }
+  return std::string();
+}
+
+// The launch's tensor maps for one buffer set, encoded on first use.
+inline const std::vector<CUtensorMap>& tensorMapsFor(const LaunchDesc& d, const Task& t, const BufferSet& s) {
+  auto key = std::make_tuple(s.A.data(), s.B.data(), s.C.data());
+  auto found = d.encoded.find(key);
+  if (found == d.encoded.end()) found = d.encoded.emplace(key, encodeTensorMaps(d, t, s)).first;
+  return found->second;
 }
 
 // Checks the descriptor against the device and the kernel; returns an empty
 // string when valid, otherwise a message naming the violated limit.
-inline std::string validateLaunch(const Context& c, const Kernel& k, const LaunchDesc& d) {
+inline std::string validateLaunch(const Context& c, const Kernel& k, const LaunchDesc& d, const Task& t) {
   char buf[256];
+  std::string mapIssue = validateTensorMaps(d, t);
+  if (!mapIssue.empty()) return mapIssue;
   if (d.grid[1] > 65535 || d.grid[2] > 65535) return "grid y and z must be at most 65535";
   if (d.block[0] > 1024 || d.block[1] > 1024 || d.block[2] > 64)
     return "block dimensions exceed the device limits (1024, 1024, 64)";
@@ -158,6 +288,13 @@ inline std::string validateLaunch(const Context& c, const Kernel& k, const Launc
   if (d.dynSmem + unsigned(k.sharedSizeBytes) > unsigned(c.info.sharedPerBlockOptin)) {
     std::snprintf(buf, sizeof buf, "dynamicSharedBytes %u plus static shared %d exceeds the opt-in limit %d",
                   d.dynSmem, k.sharedSizeBytes, c.info.sharedPerBlockOptin);
+    return buf;
+  }
+  if (int(d.tensorMaps.size()) != k.tensorMapParams) {
+    std::snprintf(buf, sizeof buf,
+                  "the launch declares %zu tensor maps but entry '%s' takes %d CUtensorMap parameters after the "
+                  "seven of the ABI",
+                  d.tensorMaps.size(), k.entry.c_str(), k.tensorMapParams);
     return buf;
   }
   if (d.hasCluster) {
@@ -226,7 +363,11 @@ inline CUresult enqueueCandidate(Context& c, const Kernel& k, const LaunchDesc& 
   }
   CUdeviceptr a = s.A.data(), b = s.B.data(), cc = s.C.data(), w = s.W.data();
   int M = t.m, N = t.n, K = t.k;
-  void* params[] = {&a, &b, &cc, &M, &N, &K, &w};
+  void* params[7 + 8] = {&a, &b, &cc, &M, &N, &K, &w};
+  if (!d.tensorMaps.empty()) {
+    const std::vector<CUtensorMap>& maps = tensorMapsFor(d, t, s);
+    for (size_t i = 0; i < maps.size(); ++i) params[7 + i] = const_cast<CUtensorMap*>(&maps[i]);
+  }
   return cuLaunchKernelEx(&cfg, k.fn, params, nullptr);
 }
 
@@ -340,8 +481,9 @@ class KernelRegistry {
   std::map<std::string, std::unique_ptr<Kernel>> kernels_;
   unsigned long long counter_ = 0;
 
-  // The ABI fixes seven parameters: three pointers, three ints, one pointer.
-  static void checkAbi(const Kernel& k) {
+  // The ABI fixes seven parameters: three pointers, three ints, one pointer; a kernel that uses TMA takes one
+  // 128-byte CUtensorMap (__grid_constant__) per declared tensor map after them.
+  static void checkAbi(Kernel& k) {
     static const size_t expectSize[7] = {8, 8, 8, 4, 4, 4, 8};
     static const size_t expectOffset[7] = {0, 8, 16, 24, 28, 32, 40};
     for (size_t i = 0; i < 7; ++i) {
@@ -358,9 +500,17 @@ class KernelRegistry {
                                                "; expected size " + std::to_string(expectSize[i]) + " at offset " +
                                                std::to_string(expectOffset[i]));
     }
-    size_t off = 0, sz = 0;
-    if (cuFuncGetParamInfo(k.fn, 7, &off, &sz) == CUDA_SUCCESS)
-      throw HarnessError("abi_mismatch", "entry '" + k.entry + "' has more than 7 parameters");
+    for (size_t i = 7;; ++i) {
+      size_t off = 0, sz = 0;
+      if (cuFuncGetParamInfo(k.fn, i, &off, &sz) != CUDA_SUCCESS) break;
+      if (sz != sizeof(CUtensorMap))
+        throw HarnessError("abi_mismatch", "parameter " + std::to_string(i) + " of '" + k.entry + "' has size " +
+                                               std::to_string(sz) + " at offset " + std::to_string(off) +
+                                               "; after the seven of the ABI only CUtensorMap parameters (128 bytes) "
+                                               "are allowed");
+      if (i - 7 >= 8) throw HarnessError("abi_mismatch", "entry '" + k.entry + "' takes more than 8 tensor maps");
+      k.tensorMapParams = int(i - 6);
+    }
   }
 };
 

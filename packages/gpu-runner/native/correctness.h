@@ -230,7 +230,7 @@ inline CheckOutcome runCheckSuite(Context& c, Baselines& bl, Arena& arena, Kerne
   };
 
   {
-    std::string v = validateLaunch(c, k, d);
+    std::string v = validateLaunch(c, k, d, t);
     if (!v.empty()) {
       LaunchFailure f;
       f.failed = true;

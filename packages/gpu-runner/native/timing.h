@@ -246,7 +246,7 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
 
   std::vector<Contender> cts;
   if (k) {
-    std::string v = validateLaunch(c, *k, *d);
+    std::string v = validateLaunch(c, *k, *d, t);
     if (!v.empty()) {
       res.launchRefused = true;
       res.failure.failed = true;
@@ -258,6 +258,14 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
       res.launchRefused = true;
       res.failure = f;
       return res;
+    }
+    // Tensor maps are encoded here, for every set, so that no host-side encoding delays a timed launch.
+    if (!d->tensorMaps.empty()) {
+      for (size_t i = 0; i < arena.sets.size(); ++i) {
+        BufferSet own = arena.sets[i];
+        own.C = outs.c[i];
+        tensorMapsFor(*d, t, own);
+      }
     }
     Contender ct;
     ct.name = "candidate";

@@ -461,8 +461,23 @@ int main(int argc, char** argv) {
     l.set("cluster", arr3(3, 1, 1));
     runCase(c, "descriptor: cluster !| grid", "naive", "hgemm_naive_nn", "check", T, l, "launch_error");
     l = naiveLaunch(M, N);
-    l.set("tensorMaps", Value::array());
-    runCase(c, "descriptor: tensorMaps", "naive", "hgemm_naive_nn", "check", T, l, "error:unsupported");
+    Value map = Value::object();
+    map.set("operand", "a");
+    Value box = Value::array();
+    box.push(64);
+    box.push(64);
+    map.set("box", box);
+    map.set("swizzle", "128B");
+    Value maps = Value::array();
+    maps.push(map);
+    l.set("tensorMaps", maps);
+    runCase(c, "descriptor: tensor map, entry takes none", "naive", "hgemm_naive_nn", "check", T, l,
+            "launch_error");
+    map.set("operand", "workspace");
+    maps = Value::array();
+    maps.push(map);
+    l.set("tensorMaps", maps);
+    runCase(c, "descriptor: workspace tensor map", "naive", "hgemm_naive_nn", "check", T, l, "error:unsupported");
   }
 
   // -- baselines only (no candidate handle)

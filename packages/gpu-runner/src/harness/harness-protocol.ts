@@ -71,6 +71,16 @@ export interface HarnessLaunch {
   cluster: [number, number, number] | null;
   workspaceBytes: number;
   zeroWorkspace: boolean;
+  /** TMA tensor maps, encoded by the harness per buffer set and passed after the ABI's seven parameters. */
+  tensorMaps?: HarnessTensorMap[];
+}
+
+export interface HarnessTensorMap {
+  operand: "a" | "b" | "c";
+  /** [inner, outer] box extents in elements, the contiguous one first. */
+  box: [number, number];
+  swizzle: "none" | "32B" | "64B" | "128B";
+  interleave: "none" | "16B" | "32B";
 }
 
 export interface SeedReport {

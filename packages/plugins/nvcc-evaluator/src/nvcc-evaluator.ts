@@ -10,14 +10,17 @@ import {
   type GpuEvaluator,
   type KernelCandidate,
   type KernelForgeConfig,
+  KernelForgeError,
   type LaunchDescriptor,
   pluginOptionsToken,
   type RunEventBus,
+  type TensorMapRequest,
   TOKENS,
 } from "@kernelforge/core";
 import {
   HarnessExitedError,
   HarnessRequestError,
+  type HarnessTensorMap,
   HarnessTimeoutError,
   listGpus,
 } from "@kernelforge/gpu-runner";
@@ -336,6 +339,7 @@ export class NvccEvaluator implements GpuEvaluator {
             cluster: launch.cluster ?? null,
             workspaceBytes: launch.workspaceBytes,
             zeroWorkspace: launch.zeroWorkspace,
+            ...(launch.tensorMaps?.length ? { tensorMaps: launch.tensorMaps.map(toHarnessTensorMap) } : {}),
           },
           seeds: this.options.seeds,
           toleranceFactor: this.options.toleranceFactor,
@@ -443,5 +447,21 @@ function estimateEnvironment(session: EstimateSession, task: GemmTask): Evaluati
     ...(device ? { computeCapability: device.computeCapability } : {}),
     ...(session.nvccVersion ? { nvccVersion: session.nvccVersion } : {}),
     hostname: session.hostname,
+  };
+}
+
+/** A launch's TMA request as the harness protocol carries it (two-dimensional maps of A, B or C only). */
+function toHarnessTensorMap(map: TensorMapRequest): HarnessTensorMap {
+  if (map.operand === "workspace" || map.box.length !== 2) {
+    throw new KernelForgeError(
+      "tensor_map_unsupported",
+      "the harness encodes two-dimensional tensor maps of A, B or C only",
+    );
+  }
+  return {
+    operand: map.operand,
+    box: [map.box[0] as number, map.box[1] as number],
+    swizzle: map.swizzle,
+    interleave: map.interleave,
   };
 }

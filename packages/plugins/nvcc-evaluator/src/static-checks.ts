@@ -49,12 +49,15 @@ export function checkDescriptorAndSource(
       failure: rejected("launch:invalid", `invalid launch descriptor: ${launch.error.issues[0]?.message}`),
     };
   }
-  if (launch.data.tensorMaps?.length) {
+  const unsupportedMap = launch.data.tensorMaps?.findIndex(
+    (map) => map.operand === "workspace" || map.box.length !== 2,
+  );
+  if (unsupportedMap !== undefined && unsupportedMap >= 0) {
     return {
       ok: false,
       failure: rejected(
-        "launch:tensor_maps_unsupported",
-        "this harness version cannot encode TMA tensor maps yet",
+        "launch:tensor_map_unsupported",
+        `tensorMaps[${unsupportedMap}]: the harness encodes two-dimensional maps of A, B or C ([inner, outer] boxes), not of the workspace`,
       ),
     };
   }
