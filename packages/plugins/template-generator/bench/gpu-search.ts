@@ -1,11 +1,11 @@
 /**
  * GPU measurements of the template generator, for any CUDA host (bundled by scripts/bundle-gpu-tools.mjs):
  *
- *   node template-search.mjs correctness [--points 200] [--out DIR]
+ *   node template-search.mjs correctness [--points 200] [--families a,b] [--out DIR]
  *       renders a seeded sample of points across both families and both layouts on shapes that are not tile
  *       multiples and runs each through the nvcc-evaluator: every one must pass every check.
  *   node template-search.mjs subset [--per-shape 16] [--shapes datasets/shapes/benchmark-subset.json]
- *       [--deadline-seconds 420] [--out DIR]
+ *       [--deadline-seconds 420] [--families a,b] [--out DIR]
  *       for each shape, the best of a uniform sample of points vs cuBLAS and cuBLASLt autotuned, cold and hot.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -35,6 +35,7 @@ const { values, positionals } = parseArgs({
     "deadline-seconds": { type: "string", default: "420" },
     samples: { type: "string", default: "20" },
     seed: { type: "string", default: "1" },
+    families: { type: "string" },
     out: { type: "string", default: process.env.OUT ?? "template-search-output" },
   },
 });
@@ -51,7 +52,10 @@ const container = createContainer(defaultConfig());
 await loadPlugins(
   container,
   [
-    { from: "@kernelforge/plugin-template-generator" },
+    {
+      from: "@kernelforge/plugin-template-generator",
+      ...(values.families ? { options: { families: (values.families as string).split(",") } } : {}),
+    },
     { from: "@kernelforge/plugin-nvcc-evaluator", options: { samples: Number(values.samples) } },
   ],
   {
@@ -86,6 +90,8 @@ if (mode === "correctness") {
     createGemmTask({ m: 4097, n: 4095, k: 1023, layout: "linear" }),
     createGemmTask({ m: 33, n: 2000, k: 999, layout: "linear" }),
     createGemmTask({ m: 777, n: 61, k: 2050 }),
+    createGemmTask({ m: 4104, n: 4088, k: 1016 }),
+    createGemmTask({ m: 4104, n: 4088, k: 1016, layout: "linear" }),
   ];
   const perShape = Math.ceil(Number(values.points) / shapes.length);
   const generated = await Promise.all(
@@ -202,6 +208,12 @@ for (const [index, shape] of shapes.entries()) {
     winner: winner ? describeCandidate(winner.candidate) : null,
     winnerColdMicroseconds: winner?.result.timing?.cold?.candidate.median ?? null,
     cublasColdMicroseconds: winner?.result.timing?.cold?.baselines.cublas?.median ?? null,
+    points: results.map((entry) => ({
+      configuration: entry.candidate.provenance.configuration,
+      status: entry.result.status,
+      coldCublas: entry.result.speedups?.cold?.perBaseline.cublas ?? null,
+      coldMicroseconds: entry.result.timing?.cold?.candidate.median ?? null,
+    })),
   };
   rows.push(row);
   console.log(

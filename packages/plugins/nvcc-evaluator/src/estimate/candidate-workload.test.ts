@@ -39,6 +39,31 @@ describe("the workload of a candidate", () => {
     expect(tile).toEqual({ tileM: 128, tileN: 64, splitK: 2, operandReaders: { m: 4, n: 2 }, loadBytes: 4 });
   });
 
+  it("counts the tiles a persistent hopper-warp-specialized point walks, cooperative or ping-pong", () => {
+    const values = { consumers: 2, schedule: "cooperative", consumerRows: 64, blockN: 256 };
+    expect(
+      tileFromDesignPoint(
+        { family: "hopper-warp-specialized", values },
+        { m: 4096, n: 4096, layout: "nn" },
+        132,
+      ),
+    ).toEqual({
+      tileM: 128,
+      tileN: 256,
+      splitK: 1,
+      operandReaders: { m: 2, n: 1 },
+      loadBytes: 16,
+      tiles: 512,
+    });
+    expect(
+      tileFromDesignPoint(
+        { family: "hopper-warp-specialized", values: { ...values, schedule: "ping-pong" } },
+        { m: 1000, n: 1000, layout: "linear" },
+        132,
+      ),
+    ).toEqual({ tileM: 64, tileN: 256, splitK: 1, operandReaders: { m: 1, n: 1 }, loadBytes: 16, tiles: 64 });
+  });
+
   it("takes the streamed rows and the narrow side of a skinny design point", () => {
     const values = {
       operand: "b",

@@ -48,6 +48,8 @@ interface TileFromPoint {
   operandReaders?: { m: number; n: number };
   /** Global load width of A and B, bytes. */
   loadBytes?: number;
+  /** Tiles a persistent kernel walks: the model counts them as the blocks of a one-tile-per-block launch. */
+  tiles?: number;
 }
 
 const numberValue = (values: Record<string, unknown>, name: string): number | undefined => {
@@ -65,6 +67,9 @@ const numberValue = (values: Record<string, unknown>, name: string): number | un
  *   by variant: kc-fma warpTile, kc-mma 16·warpTile, pc-fma 64·warpTile, pc-mma 32·warpTile) and all of the
  *   narrow side (padded to 8 for kc-mma, 16 for pc-mma); split-K is `split`, or for the stream schedule the
  *   grid's blocks per tile; global loads of `loadBytes` bytes.
+ * - `hopper-warp-specialized`: a persistent kernel; its tile is consumers × consumerRows (cooperative) or
+ *   consumerRows (ping-pong) by blockN, read by each consumer warpgroup, loaded by TMA in 16-byte rows; the
+ *   model counts the tiles it walks as blocks.
  */
 export function tileFromDesignPoint(
   configuration: Record<string, unknown> | undefined,
@@ -87,6 +92,22 @@ export function tileFromDesignPoint(
       splitK: numberValue(values, "splitK") ?? 1,
       operandReaders: { m: warpsM, n: warpsN },
       ...(loadBytes ? { loadBytes } : {}),
+    };
+  }
+  if (configuration.family === "hopper-warp-specialized") {
+    const consumers = numberValue(values, "consumers");
+    const consumerRows = numberValue(values, "consumerRows");
+    const tileN = numberValue(values, "blockN");
+    if (!consumers || !consumerRows || !tileN) return undefined;
+    const pingPong = values.schedule === "ping-pong";
+    const tileM = pingPong ? consumerRows : consumers * consumerRows;
+    return {
+      tileM,
+      tileN,
+      splitK: 1,
+      operandReaders: { m: pingPong ? 1 : consumers, n: 1 },
+      loadBytes: 16,
+      tiles: Math.ceil(task.m / tileM) * Math.ceil(task.n / tileN),
     };
   }
   if (configuration.family === "skinny") {
@@ -154,7 +175,7 @@ export function candidateWorkload(input: {
       tileM: Math.max(1, tile.tileM),
       tileN: Math.max(1, tile.tileN),
       splitK: Math.max(1, tile.splitK),
-      blocks,
+      blocks: tile.tiles ?? blocks,
       threadsPerBlock: launch.block[0] * launch.block[1] * launch.block[2],
       ...(registers ? { registersPerThread: registers } : {}),
       sharedBytesPerBlock: (compile?.sharedBytes ?? 0) + launch.dynamicSharedBytes,

@@ -24,7 +24,10 @@ export function choiceName(family: string, dimension: string): string {
 /** The `kind` of SamplingPolicy the design space understands. */
 export const DESIGN_SPACE_POLICY_KIND = "design-space";
 
-const MAX_POLICY_ATTEMPTS = 256;
+/** Family draws per requested point before the policy sampler gives up on filling the group. */
+const MAX_POLICY_ATTEMPTS = 32;
+/** Dimension draws within one drawn family before that family draw is abandoned. */
+const MAX_DRAWS_IN_FAMILY = 256;
 /** Rejected draws in a row after which uniform sampling falls back to enumerating the valid points. */
 const MAX_UNIFORM_MISSES = 20_000;
 const ENUMERATION_CACHE_SIZE = 64;
@@ -102,12 +105,9 @@ export class DesignSpace {
     let attempts = 0;
     while (samples.length < Math.min(count, valid.length) && attempts < count * MAX_POLICY_ATTEMPTS) {
       attempts++;
-      const drawn = this.#drawFromPolicy(task, random, policy);
+      const drawn = this.#drawFromPolicy(task, limits, random, policy, seen);
       if (!drawn) continue;
-      const family = this.family(drawn.point.family);
-      const key = serializePoint(drawn.point);
-      if (seen.has(key) || family.violates(drawn.point.values, task, limits) !== undefined) continue;
-      seen.add(key);
+      seen.add(serializePoint(drawn.point));
       samples.push(drawn);
     }
     return samples;
@@ -154,7 +154,18 @@ export class DesignSpace {
     return samples;
   }
 
-  #drawFromPolicy(task: GemmTask, random: Random, policy: SamplingPolicy): SampledPoint | undefined {
+  /**
+   * One point from the policy: the family first, then its dimensions, redrawn (in that family) until the point
+   * is valid and new. Redrawing the family on every invalid point would favour the families whose points are
+   * more often valid over the policy's own family probabilities.
+   */
+  #drawFromPolicy(
+    task: GemmTask,
+    limits: ArchLimits,
+    random: Random,
+    policy: SamplingPolicy,
+    seen: ReadonlySet<string>,
+  ): SampledPoint | undefined {
     const families = this.familiesFor(task);
     const familyNames = families.map((family) => family.name);
     const familyIndex = drawIndex(
@@ -164,22 +175,27 @@ export class DesignSpace {
     );
     const family = families[familyIndex.index];
     if (!family) return undefined;
-    let logProbability = Math.log(familyIndex.probability);
-    const values: Record<string, DimensionValue> = {};
-    const choices: Record<string, DimensionValue> = { family: family.name };
-    for (const dimension of family.dimensions) {
-      const name = choiceName(family.name, dimension.name);
-      const drawn = drawIndex(
-        policy.probabilities(task, name, dimension.options),
-        dimension.options.length,
-        random,
-      );
-      const value = dimension.options[drawn.index] as DimensionValue;
-      values[dimension.name] = value;
-      choices[name] = value;
-      logProbability += Math.log(drawn.probability);
+    for (let attempt = 0; attempt < MAX_DRAWS_IN_FAMILY; attempt++) {
+      let logProbability = Math.log(familyIndex.probability);
+      const values: Record<string, DimensionValue> = {};
+      const choices: Record<string, DimensionValue> = { family: family.name };
+      for (const dimension of family.dimensions) {
+        const name = choiceName(family.name, dimension.name);
+        const drawn = drawIndex(
+          policy.probabilities(task, name, dimension.options),
+          dimension.options.length,
+          random,
+        );
+        const value = dimension.options[drawn.index] as DimensionValue;
+        values[dimension.name] = value;
+        choices[name] = value;
+        logProbability += Math.log(drawn.probability);
+      }
+      const point = { family: family.name, values };
+      if (seen.has(serializePoint(point)) || family.violates(values, task, limits) !== undefined) continue;
+      return { point, logProbability, choices };
     }
-    return { point: { family: family.name, values }, logProbability, choices };
+    return undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { GemmTask } from "@kernelforge/core";
 import type { ArchLimits } from "../design-space/arch-limits.js";
 import type { DesignValues, Dimension, KernelFamily, RenderedKernel } from "../design-space/kernel-family.js";
+import { ceilDiv } from "../design-space/typed-point.js";
 
 /**
  * The `skinny` family: HGEMM kernels for shapes with one small side (min(M, N) ≤ 64), the decode / GEMV regime,
@@ -213,7 +214,6 @@ function readPoint(values: DesignValues): SkinnyPoint {
   };
 }
 
-const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 const roundUp = (a: number, b: number) => ceilDiv(a, b) * b;
 
 /**

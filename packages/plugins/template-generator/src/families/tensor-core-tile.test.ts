@@ -7,6 +7,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ARCH_LIMITS } from "../design-space/arch-limits.js";
 import type { DesignValues } from "../design-space/kernel-family.js";
 import {
+  countValid as countValidPoints,
+  expectSampleCompiles,
+  randomValid as randomValidPoints,
+  seeded,
+} from "./family-test-support.js";
+import {
   tensorCoreTileFamily as family,
   geometry,
   MAX_SPLIT_K_WORKSPACE_BYTES,
@@ -20,44 +26,9 @@ const sm90 = ARCH_LIMITS.sm90!;
 const gemm = (m: number, n: number, k: number, layout: BLayout = "nn"): GemmTask =>
   createGemmTask({ m, n, k, layout });
 
-/** A seeded xorshift32 generator: the same sample on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-}
-
-function randomValid(next: () => number, task: GemmTask, count: number): DesignValues[] {
-  const found: DesignValues[] = [];
-  for (let tries = 0; tries < 200_000 && found.length < count; tries++) {
-    const values: Record<string, string | number> = {};
-    for (const dimension of family.dimensions) {
-      values[dimension.name] = dimension.options[Math.floor(next() * dimension.options.length)]!;
-    }
-    if (family.violates(values, task, sm90) === undefined) found.push(values);
-  }
-  return found;
-}
-
-function countValid(task: GemmTask): number {
-  let valid = 0;
-  const walk = (index: number, values: Record<string, string | number>) => {
-    if (index === family.dimensions.length) {
-      if (family.violates(values, task, sm90) === undefined) valid++;
-      return;
-    }
-    const dimension = family.dimensions[index]!;
-    for (const option of dimension.options) walk(index + 1, { ...values, [dimension.name]: option });
-  };
-  walk(0, {});
-  return valid;
-}
+const randomValid = (next: () => number, task: GemmTask, count: number) =>
+  randomValidPoints(family, sm90, next, task, count);
+const countValid = (task: GemmTask) => countValidPoints(family, sm90, task);
 
 /** A fast, valid point for large shapes; tests override single dimensions. */
 const large: TensorCoreTilePoint = {
@@ -289,21 +260,6 @@ describe.runIf(nvcc)("tensor-core-tile: sampled points compile for sm90 without 
   afterAll(() => rmSync(cacheDirectory, { recursive: true, force: true }));
 
   it("compiles every sampled point with the entry present and 0 spill bytes", async () => {
-    const outcomes = await Promise.all(
-      SAMPLE.map(async ({ task, values }) => {
-        const rendered = family.render(values, task, sm90);
-        const outcome = await pool!.compile({ source: rendered.source, arch: "sm90" });
-        return { task, values, rendered, outcome };
-      }),
-    );
-    for (const { task, values, rendered, outcome } of outcomes) {
-      const where = `${task.m}x${task.n}x${task.k} ${task.layout} ${JSON.stringify(values)}`;
-      expect(outcome.ok, `${where}\n${outcome.log}`).toBe(true);
-      if (!outcome.ok) continue;
-      const report = outcome.functions.find((fn) => fn.name === rendered.entry);
-      expect(report, where).toBeDefined();
-      expect(report!.spillStoreBytes + report!.spillLoadBytes, where).toBe(0);
-      expect(report!.registers, where).toBeLessThanOrEqual(sm90.maxRegistersPerThread);
-    }
+    await expectSampleCompiles(family, sm90, pool!, SAMPLE);
   }, 170_000);
 });

@@ -1,6 +1,7 @@
 import type { GemmTask } from "@kernelforge/core";
 import type { ArchLimits } from "../design-space/arch-limits.js";
 import type { DesignValues, Dimension, KernelFamily, RenderedKernel } from "../design-space/kernel-family.js";
+import { ceilDiv, nextPowerOfTwo, readTypedPoint, requireValidPoint } from "../design-space/typed-point.js";
 
 /**
  * The classic sm_80+ tensor-core HGEMM: block tiles staged through shared memory by a multi-stage cp.async
@@ -82,21 +83,11 @@ const DIMENSIONS = [
   },
 ] as const satisfies readonly Dimension[];
 
-const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 const alignUp = (a: number, b: number) => ceilDiv(a, b) * b;
 
 /** Reads a point from design values; a string names what is wrong. */
 export function readPoint(values: DesignValues): TensorCoreTilePoint | string {
-  const point: Record<string, string | number> = {};
-  for (const dimension of DIMENSIONS) {
-    const value = values[dimension.name];
-    if (value === undefined) return `missing dimension ${dimension.name}`;
-    if (!(dimension.options as readonly (string | number)[]).includes(value)) {
-      return `${dimension.name} = ${JSON.stringify(value)} is not one of ${dimension.options.join(", ")}`;
-    }
-    point[dimension.name] = value;
-  }
-  return point as unknown as TensorCoreTilePoint;
+  return readTypedPoint<TensorCoreTilePoint>(DIMENSIONS, values);
 }
 
 /** Geometry derived from a point, shared by `violates`, `render` and the tests. */
@@ -175,8 +166,6 @@ export function widestLoad(task: Pick<GemmTask, "k" | "n" | "layout">): number {
   if (task.k % 2 === 0 && bStride % 2 === 0) return 4;
   return 2;
 }
-
-const nextPowerOfTwo = (value: number) => 2 ** Math.ceil(Math.log2(Math.max(1, value)));
 
 export function pointViolation(
   point: TensorCoreTilePoint,
@@ -737,12 +726,7 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
 }
 
 function requirePoint(values: DesignValues, task: GemmTask, limits: ArchLimits): TensorCoreTilePoint {
-  const point = readPoint(values);
-  if (typeof point === "string") throw new Error(`tensor-core-tile: ${point}`);
-  const violation = pointViolation(point, task, limits);
-  if (violation)
-    throw new Error(`tensor-core-tile: invalid point for ${task.m}x${task.n}x${task.k}: ${violation}`);
-  return point;
+  return requireValidPoint("tensor-core-tile", DIMENSIONS, pointViolation, values, task, limits);
 }
 
 export const tensorCoreTileFamily: KernelFamily = {
