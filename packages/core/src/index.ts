@@ -14,7 +14,11 @@ export { createContainer, resolveAll, resolveNamed } from "./container/create-co
 export { CONTRACT_TOKENS, type ContractName, TOKENS } from "./container/tokens.js";
 export { type CallOptions, throwIfAborted } from "./contracts/call-options.js";
 export type { ContextSelector, EvaluatedCandidate } from "./contracts/context-selector.js";
-export type { EvaluatorDescription, GpuEvaluator } from "./contracts/gpu-evaluator.js";
+export type {
+  EvaluationWorkerStatus,
+  EvaluatorDescription,
+  GpuEvaluator,
+} from "./contracts/gpu-evaluator.js";
 export type {
   ContrastiveExample,
   GenerationCallOptions,
@@ -88,3 +92,4 @@ export {
 export { headlineSpeedup, selectContext } from "./run/select-context.js";
 export { DurableDirectory, syncPath } from "./storage/durable-directory.js";
 export { hashFeatures } from "./text/feature-hashing.js";
+export { maskUrlCredentials } from "./text/mask-url-credentials.js";
