@@ -94,5 +94,5 @@ export function configuredRedisUrl(
   options: Pick<QueueEvaluatorOptions, "redis">,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
-  return options.redis ?? env.KFORGE_REDIS_URL ?? env.REDIS_URL;
+  return options.redis || env.KFORGE_REDIS_URL || env.REDIS_URL || undefined;
 }
