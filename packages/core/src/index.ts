@@ -49,6 +49,7 @@ export type {
 export type { SamplingPolicy } from "./contracts/sampling-policy.js";
 export type { DocChunk, RetrievedPassage } from "./domain/doc-chunk.js";
 export type * from "./domain/evaluation-result.js";
+export { EVALUATION_STATUSES, isEvaluationStatus } from "./domain/evaluation-result.js";
 export * from "./domain/gemm-task.js";
 export * from "./domain/kernel-candidate.js";
 export * from "./domain/launch-descriptor.js";

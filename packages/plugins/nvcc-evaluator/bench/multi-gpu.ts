@@ -20,23 +20,18 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   ConcurrencyLimit,
-  createContainer,
   createGemmTask,
-  defaultConfig,
   type EvaluationResult,
   type GemmTask,
   type KernelCandidate,
-  type KernelGenerator,
-  loadPlugins,
   parseShape,
-  resolveNamed,
-  TOKENS,
+  quantile,
   taskKey,
 } from "@kernelforge/core";
 import { CompilePool, listGpus, locateNvcc } from "@kernelforge/gpu-runner";
-import templateGeneratorPlugin from "@kernelforge/plugin-template-generator";
 import { visibleGpus } from "../src/devices/visible-devices.js";
-import nvccEvaluatorPlugin, { type NvccEvaluator } from "../src/index.js";
+import type { NvccEvaluator } from "../src/index.js";
+import { loadBenchPlugins } from "./bench-plugins.js";
 
 const { values } = parseArgs({
   options: {
@@ -55,8 +50,6 @@ const cacheDirectory = mkdtempSync(path.join(tmpdir(), "kforge-multi-gpu-"));
 const perShape = Number(values["per-shape"]);
 const repeat = Math.max(1, Number(values.repeat));
 const samples = Number(values.samples);
-const EVALUATOR = "@kernelforge/plugin-nvcc-evaluator";
-const GENERATOR = "@kernelforge/plugin-template-generator";
 
 const listing = await listGpus();
 const visible = visibleGpus(listing.gpus, process.env.CUDA_VISIBLE_DEVICES);
@@ -77,27 +70,11 @@ console.log(
 
 /** An nvcc evaluator on the given GPUs, sharing the compile cache of every other one made here. */
 async function evaluatorOn(devices: number[]): Promise<NvccEvaluator> {
-  const container = createContainer(defaultConfig());
-  await loadPlugins(
-    container,
-    [{ from: EVALUATOR, options: { mode: "measured", devices, cacheDirectory, samples } }],
-    { searchDirectories: [], builtins: new Map([[EVALUATOR, { plugin: nvccEvaluatorPlugin }]]) },
-  );
-  return resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator") as NvccEvaluator;
+  return (await loadBenchPlugins({ mode: "measured", devices, cacheDirectory, samples })).evaluator;
 }
 
 // The batch: a seeded sample of the template generator's design space for each shape, duplicates removed.
-const generatorContainer = createContainer(defaultConfig());
-await loadPlugins(generatorContainer, [{ from: GENERATOR }], {
-  searchDirectories: [],
-  builtins: new Map([[GENERATOR, { plugin: templateGeneratorPlugin }]]),
-});
-const generator: KernelGenerator = resolveNamed(
-  generatorContainer,
-  TOKENS.kernelGenerator,
-  "template",
-  "kernel generator",
-);
+const { generator } = await loadBenchPlugins({ mode: "estimated" });
 const arch = `sm${(visible.find((gpu) => gpu.index === first)?.computeCapability ?? "9.0").replace(".", "")}`;
 const batch: { candidate: KernelCandidate; task: GemmTask }[] = [];
 const seen = new Set<string>();
@@ -208,13 +185,11 @@ for (let pass = 0; pass < repeat; pass += 1) {
   }
 }
 
-const median = (numbers: number[]) => {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
+const median = (numbers: number[]) =>
+  quantile(
+    [...numbers].sort((a, b) => a - b),
+    0.5,
+  );
 const single = median(singles.map((measurement) => measurement.perMinute));
 const multiple = median(multiples.map((measurement) => measurement.perMinute));
 const ratio = multiple / single;

@@ -1,9 +1,9 @@
 import {
   candidateId,
   type EvaluationResult,
-  type EvaluationStatus,
   type GemmTask,
   gemmTaskSchema,
+  isEvaluationStatus,
   type KernelCandidate,
   type MeasurementKind,
   taskKey,
@@ -73,16 +73,6 @@ export function readEvaluationJob(
   return { ok: true, job };
 }
 
-const STATUSES: ReadonlySet<string> = new Set<EvaluationStatus>([
-  "compiled",
-  "compile_error",
-  "rejected",
-  "wrong",
-  "runtime_error",
-  "timeout",
-  "ok",
-]);
-
 /**
  * Checks a job's return value before it is handed to the run as the candidate's result: an evaluation result
  * of this candidate and of the run's measurement kind. Returns the reason when it is not.
@@ -98,7 +88,7 @@ export function checkReturnedResult(
   if (result.candidateId !== candidate.id) {
     return { ok: false, reason: `the worker returned the result of ${String(result.candidateId)}` };
   }
-  if (typeof result.status !== "string" || !STATUSES.has(result.status)) {
+  if (!isEvaluationStatus(result.status)) {
     return { ok: false, reason: `the worker returned an unknown status ${JSON.stringify(result.status)}` };
   }
   if (result.measurement !== measurement) {
