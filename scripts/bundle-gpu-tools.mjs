@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles what a GPU host needs into single files that run with a bare Node (no node_modules there):
-// the kforge CLI (with its built-in plugins), the evaluator GPU check and the candidate-file evaluator. The native harness sources travel
-// as they are (packages/gpu-runner/native) and are built by nvcc on the host.
+// the kforge CLI (with its built-in plugins, `kforge worker` and BullMQ/ioredis included), the evaluator GPU
+// check, the candidate-file evaluator and the multi-GPU throughput measurement. The native harness sources
+// travel as they are (packages/gpu-runner/native) and are built by nvcc on the host.
 //   node scripts/bundle-gpu-tools.mjs [outDir] [--no-native] [--minify]   (default: dist-gpu)
 import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -51,7 +52,7 @@ await build({
   outfile: path.join(outDirectory, "kforge.mjs"),
   define: { __KFORGE_CLI_VERSION__: JSON.stringify(`${cliVersion} (bundle)`) },
 });
-for (const tool of ["gpu-check", "evaluate-file", "estimate-vs-measured"]) {
+for (const tool of ["gpu-check", "evaluate-file", "estimate-vs-measured", "multi-gpu"]) {
   await build({
     ...common,
     entryPoints: [path.join(root, `packages/plugins/nvcc-evaluator/bench/${tool}.ts`)],
@@ -71,9 +72,15 @@ await build({
 // The archive's native binding for this platform, beside the bundles (`--no-native` leaves it out, for hosts
 // that get it another way: `npm install @lancedb/lancedb` there, or a copy of this folder).
 if (copyNative) {
-  const lancedb = path.dirname(
-    createRequire(path.join(root, "packages/archive/package.json")).resolve("@lancedb/lancedb/package.json"),
+  // The package's folder, found from its entry point: its exports map does not expose package.json.
+  let lancedb = path.dirname(
+    createRequire(path.join(root, "packages/archive/package.json")).resolve("@lancedb/lancedb"),
   );
+  while (!existsSync(path.join(lancedb, "package.json")) || path.basename(lancedb) !== "lancedb") {
+    const parent = path.dirname(lancedb);
+    if (parent === lancedb) throw new Error("cannot find the @lancedb/lancedb package folder");
+    lancedb = parent;
+  }
   const scope = path.dirname(lancedb);
   for (const name of readdirSync(scope).filter((entry) => entry.startsWith("lancedb-"))) {
     const target = path.join(outDirectory, "node_modules", "@lancedb", name);

@@ -4,14 +4,20 @@ import { fileURLToPath } from "node:url";
 import type {
   EvaluationQuery,
   EvaluationRecord,
-  EvaluationStatus,
   GenerationFailureRecord,
   PolicyCheckpointRecord,
   RunArchive,
   RunRecord,
   SimilarKernel,
 } from "@kernelforge/core";
-import { DurableDirectory, describeError, KernelForgeError, syncPath } from "@kernelforge/core";
+import {
+  DurableDirectory,
+  describeError,
+  EVALUATION_STATUSES,
+  isEvaluationStatus,
+  KernelForgeError,
+  syncPath,
+} from "@kernelforge/core";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { DataType, type FixedSizeList, type Schema } from "apache-arrow";
 import { DEFAULT_EMBEDDING_DIMENSIONS, embedKernelSource } from "./embedding.js";
@@ -53,16 +59,6 @@ export interface ArchiveOptimizeSummary {
 }
 
 type Tables = Record<TableName, Table>;
-
-const EVALUATION_STATUSES: ReadonlySet<string> = new Set<EvaluationStatus>([
-  "compiled",
-  "compile_error",
-  "rejected",
-  "wrong",
-  "runtime_error",
-  "timeout",
-  "ok",
-]);
 
 const MAX_EMBEDDING_DIMENSIONS = 8192;
 const DEFAULT_SIMILAR_LIMIT = 10;
@@ -255,9 +251,9 @@ export class LanceRunArchive implements RunArchive {
     if (query.status !== undefined) {
       const statuses = Array.isArray(query.status) ? query.status : [query.status];
       for (const status of statuses) {
-        if (!EVALUATION_STATUSES.has(status)) {
+        if (!isEvaluationStatus(status)) {
           throw new KernelForgeError("archive_invalid_query", `Not an evaluation status: ${String(status)}`, {
-            hint: `Use one of ${[...EVALUATION_STATUSES].join(", ")}.`,
+            hint: `Use one of ${EVALUATION_STATUSES.join(", ")}.`,
           });
         }
       }

@@ -2,6 +2,7 @@ import type { KernelForgePlugin } from "@kernelforge/core";
 import grpo from "@kernelforge/plugin-grpo";
 import lancedbRetriever from "@kernelforge/plugin-lancedb-retriever";
 import nvccEvaluator from "@kernelforge/plugin-nvcc-evaluator";
+import queueEvaluator from "@kernelforge/plugin-queue-evaluator";
 import templateGenerator from "@kernelforge/plugin-template-generator";
 
 /**
@@ -13,4 +14,5 @@ export const BUILTIN_PLUGINS: ReadonlyMap<string, { plugin: KernelForgePlugin }>
   ["@kernelforge/plugin-grpo", { plugin: grpo as KernelForgePlugin }],
   ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluator as KernelForgePlugin }],
   ["@kernelforge/plugin-lancedb-retriever", { plugin: lancedbRetriever as KernelForgePlugin }],
+  ["@kernelforge/plugin-queue-evaluator", { plugin: queueEvaluator as KernelForgePlugin }],
 ]);

@@ -10,6 +10,7 @@ import { pluginsCommand } from "./commands/plugins-command.js";
 import { exportCommand, reportCommand, runsCommand } from "./commands/report-command.js";
 import { runCommand } from "./commands/run-command.js";
 import { sessionCommand } from "./commands/session-command.js";
+import { workerCommand } from "./commands/worker-command.js";
 import { chooseOutputMode, type OutputMode, present, reportError, writeJson } from "./output/present.js";
 import { HelpScreen } from "./ui/help-screen.js";
 
@@ -36,7 +37,10 @@ export async function main(argv: readonly string[], context: CliContext): Promis
     mode = chooseOutputMode(parsed.flags.json === true, context);
     switch (parsed.command) {
       case "doctor":
-        return await doctorCommand(context, mode);
+        return await doctorCommand(context, mode, {
+          redis: stringFlag(parsed.flags.redis),
+          config: stringFlag(parsed.flags.config),
+        });
       case "plugins":
         return await pluginsCommand(
           context,
@@ -69,6 +73,14 @@ export async function main(argv: readonly string[], context: CliContext): Promis
             shapes: stringFlag(parsed.flags.shapes),
           },
         );
+      case "worker":
+        return await workerCommand(context, mode, {
+          redis: stringFlag(parsed.flags.redis),
+          config: stringFlag(parsed.flags.config),
+          evaluator: stringFlag(parsed.flags.evaluator),
+          slots: stringFlag(parsed.flags.slots),
+          name: stringFlag(parsed.flags.name),
+        });
       case "runs":
         return await runsCommand(context, mode, { config: stringFlag(parsed.flags.config) });
       case "report":

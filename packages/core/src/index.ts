@@ -14,7 +14,11 @@ export { createContainer, resolveAll, resolveNamed } from "./container/create-co
 export { CONTRACT_TOKENS, type ContractName, TOKENS } from "./container/tokens.js";
 export { type CallOptions, throwIfAborted } from "./contracts/call-options.js";
 export type { ContextSelector, EvaluatedCandidate } from "./contracts/context-selector.js";
-export type { EvaluatorDescription, GpuEvaluator } from "./contracts/gpu-evaluator.js";
+export type {
+  EvaluationWorkerStatus,
+  EvaluatorDescription,
+  GpuEvaluator,
+} from "./contracts/gpu-evaluator.js";
 export type {
   ContrastiveExample,
   GenerationCallOptions,
@@ -45,6 +49,7 @@ export type {
 export type { SamplingPolicy } from "./contracts/sampling-policy.js";
 export type { DocChunk, RetrievedPassage } from "./domain/doc-chunk.js";
 export type * from "./domain/evaluation-result.js";
+export { EVALUATION_STATUSES, isEvaluationStatus } from "./domain/evaluation-result.js";
 export * from "./domain/gemm-task.js";
 export * from "./domain/kernel-candidate.js";
 export * from "./domain/launch-descriptor.js";
@@ -88,3 +93,4 @@ export {
 export { headlineSpeedup, selectContext } from "./run/select-context.js";
 export { DurableDirectory, syncPath } from "./storage/durable-directory.js";
 export { hashFeatures } from "./text/feature-hashing.js";
+export { maskUrlCredentials } from "./text/mask-url-credentials.js";

@@ -26,9 +26,22 @@ export const GLOBAL_FLAGS: Record<string, FlagSpecification> = {
 /** The commands, in the order help lists them. */
 export const COMMANDS = {
   doctor: {
-    summary: "check this machine: Node, nvcc, GPUs, cuBLAS, Redis, Hugging Face token",
-    usage: "kforge doctor [--json]",
-    flags: {},
+    summary:
+      "check this machine: Node, nvcc, GPUs, cuBLAS, Redis and its live queue workers, Hugging Face token",
+    usage: "kforge doctor [--redis url] [--config file] [--json]",
+    flags: {
+      redis: {
+        type: "string",
+        value: "url",
+        description:
+          "Redis of the evaluation queue (default: the config's queue-evaluator `redis`, KFORGE_REDIS_URL, REDIS_URL)",
+      },
+      config: {
+        type: "string",
+        value: "file",
+        description: "config file naming the queue (default: kforge.config.{ts,mts,js,mjs,json} here)",
+      },
+    },
   },
   plugins: {
     summary: "list the plugins the config loads, where from, their versions and what they provide",
@@ -108,6 +121,40 @@ export const COMMANDS = {
         type: "boolean",
         description:
           "human-readable log lines instead of the dashboard (default without a terminal: JSON lines)",
+      },
+    },
+  },
+  worker: {
+    summary:
+      "take evaluation jobs from a Redis queue and evaluate them on this host's GPUs, until interrupted (queue mode)",
+    usage: "kforge worker [--redis url] [--config file] [--evaluator name] [--slots n] [--name id] [--json]",
+    flags: {
+      redis: {
+        type: "string",
+        value: "url",
+        description:
+          "redis://[[user]:password@]host[:port][/db] or rediss:// (default: the config's queue-evaluator `redis`, KFORGE_REDIS_URL, REDIS_URL)",
+      },
+      config: {
+        type: "string",
+        value: "file",
+        description:
+          "config file: the evaluator and its options, the queue-evaluator's queue settings (default: kforge.config.* here, else the embedded defaults)",
+      },
+      evaluator: {
+        type: "string",
+        value: "name",
+        description: "evaluator the jobs run on (default: the only one loaded besides the queue evaluator)",
+      },
+      slots: {
+        type: "string",
+        value: "n",
+        description: "jobs evaluated at once (default: the concurrency the evaluator describes)",
+      },
+      name: {
+        type: "string",
+        value: "id",
+        description: "worker name, unique among workers (default: <host>-<pid>)",
       },
     },
   },

@@ -34,16 +34,20 @@ describe("parseArguments", () => {
   it("refuses unknown commands with a suggestion", () => {
     const error = usageError(["doctr"]);
     expect(error.message).toBe('Unknown command "doctr" (did you mean "doctor"?)');
-    expect(error.hint).toContain("doctor, plugins, bench, run, runs, report, export, docs, init, help");
+    expect(error.hint).toContain(
+      "doctor, plugins, bench, run, worker, runs, report, export, docs, init, help",
+    );
   });
 
   it("refuses unknown flags, missing values and stray arguments, with the command's usage", () => {
     expect(usageError(["doctor", "--verbose"]).message).toContain("--verbose");
-    expect(usageError(["doctor", "--verbose"]).hint).toBe("Usage: kforge doctor [--json]");
+    expect(usageError(["doctor", "--verbose"]).hint).toBe(
+      "Usage: kforge doctor [--redis url] [--config file] [--json]",
+    );
     expect(usageError(["init", "--output"]).message).toContain("--output");
     expect(usageError(["plugins", "extra"]).message).toBe('Unexpected argument "extra" for "plugins"');
     expect(usageError(["--frobnicate"]).message).toContain("--frobnicate");
-    expect(usageError(["doctor", "--config", "x.json"]).message).toContain("--config");
+    expect(usageError(["init", "--config", "x.json"]).message).toContain("--config");
     expect(usageError(["help", "nothing"]).message).toContain("nothing");
     expect(usageError(["bench"]).message).toBe('"bench" needs a kernel.cu argument');
     expect(usageError(["bench", "a.cu", "b.cu"]).message).toBe('Unexpected argument "b.cu" for "bench"');

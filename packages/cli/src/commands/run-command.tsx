@@ -10,10 +10,11 @@ import {
   type RunSummary,
 } from "@kernelforge/core";
 import { render } from "ink";
+import { positiveInteger } from "../arguments/positive-integer.js";
 import type { CliContext } from "../cli-context.js";
 import { createDashboardStore } from "../dashboard/dashboard-store.js";
 import type { OutputMode } from "../output/present.js";
-import { describeEvent } from "../search/event-lines.js";
+import { createEventDescriber } from "../search/event-lines.js";
 import { createRunComponents, type LoadedSearchConfig, loadSearchConfig } from "../search/search-setup.js";
 import { RunDashboard } from "../ui/run-dashboard.js";
 
@@ -61,6 +62,7 @@ export async function runCommand(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const describe = createEventDescriber();
   const unsubscribe =
     mode === "json"
       ? events.onAny((type, payload) => {
@@ -68,7 +70,7 @@ export async function runCommand(
         })
       : mode === "plain"
         ? events.onAny((type, payload) => {
-            const line = describeEvent(type, payload as RunEvents[typeof type]);
+            const line = describe(type, payload as RunEvents[typeof type]);
             if (line) context.stdout.write(`${line}\n`);
           })
         : () => {};
@@ -151,14 +153,6 @@ function summaryLines(summary: RunSummary, location: string): string[] {
   if (summary.status !== "finished") lines.push(`  continue with: kforge run --resume ${summary.runId}`);
   else lines.push(`  next: kforge report ${summary.runId} · kforge export ${summary.runId}`);
   return lines;
-}
-
-function positiveInteger(text: string, flag: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new KernelForgeError("usage", `${flag} must be a positive integer, not ${JSON.stringify(text)}`);
-  }
-  return value;
 }
 
 /** `--shapes`: a comma-separated list (`MxNxK[:layout]`) or a dataset file (`{ "shapes": [{ m, n, k, layout }] }`). */

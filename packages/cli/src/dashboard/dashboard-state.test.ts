@@ -14,8 +14,21 @@ import {
   reduceDashboard,
   rewardCurve,
   roundOrdinal,
+  workersView,
 } from "./dashboard-state.js";
-import { A, a, B, b, evaluated, firstRound, reward, runId, started } from "./testing/run-events.js";
+import {
+  A,
+  a,
+  B,
+  b,
+  evaluated,
+  firstRound,
+  reward,
+  runId,
+  started,
+  worker,
+  workersUpdated,
+} from "./testing/run-events.js";
 import { failedResult, okResult } from "./testing/run-fixtures.js";
 
 /** Folds timed events into a state, as the store does. */
@@ -368,5 +381,44 @@ describe("reduceDashboard", () => {
       70_000,
     );
     expect(before).toEqual(snapshot);
+  });
+});
+
+describe("queue workers", () => {
+  it("keeps the latest list of live workers, also when it was published before the run started", () => {
+    const before = fold([
+      [0, workersUpdated([worker("gpu-a-1", ["NVIDIA H200 (GPU 0)", "NVIDIA H200 (GPU 1)"], 0, 18)])],
+      [5, started()],
+    ]);
+    expect(before.workers?.list.map((entry) => entry.id)).toEqual(["gpu-a-1"]);
+    const later = fold(
+      [
+        [
+          10,
+          workersUpdated([
+            worker("gpu-a-1", ["NVIDIA H200 (GPU 0)", "NVIDIA H200 (GPU 1)"], 3, 18),
+            worker("gpu-b-7", ["NVIDIA H100 80GB HBM3 (GPU 0)"], 1, 17),
+          ]),
+        ],
+      ],
+      before,
+    );
+    expect(later.workers?.updatedAt).toBe(10);
+    expect(workersView(later)).toEqual({
+      count: 2,
+      busy: 4,
+      slots: 35,
+      entries: ["gpu-a-1: 2× NVIDIA H200, 3/18 busy", "gpu-b-7: NVIDIA H100 80GB HBM3, 1/17 busy"],
+    });
+  });
+
+  it("shows no workers line for a local evaluator", () => {
+    expect(workersView(fold(firstRound()))).toBeUndefined();
+    expect(workersView(fold([[0, workersUpdated([])]]))).toEqual({
+      count: 0,
+      busy: 0,
+      slots: 0,
+      entries: [],
+    });
   });
 });

@@ -2,6 +2,7 @@ import type {
   BaselineName,
   EvaluationResult,
   EvaluationStatus,
+  EvaluationWorkerStatus,
   MeasurementKind,
   RunEvents,
   RunEventType,
@@ -129,6 +130,8 @@ export interface DashboardState {
   logs: LogView[];
   paused: boolean;
   stopping: boolean;
+  /** The evaluator's live workers as last published (queue mode), and when; absent for a local evaluator. */
+  workers?: { evaluator: string; list: EvaluationWorkerStatus[]; updatedAt: number };
   /** Evaluations in flight when the stop was asked for. */
   stoppingInFlight?: number;
   startedAt?: number;
@@ -312,6 +315,8 @@ export function reduceDashboard(
         tasks,
         startedAt: nowMilliseconds,
         logs: state.logs,
+        // The evaluator publishes its workers from the moment it connects, before the run starts.
+        ...(state.workers ? { workers: state.workers } : {}),
       };
     }
     case "round-started": {
@@ -498,6 +503,10 @@ export function reduceDashboard(
         endedAt: nowMilliseconds,
         error: { code: event.payload.error.code, message: sanitizeText(event.payload.error.message) },
       };
+    case "workers-updated": {
+      const { evaluator, workers } = event.payload;
+      return { ...state, workers: { evaluator, list: [...workers], updatedAt: nowMilliseconds } };
+    }
     case "log": {
       const { level, source, message } = event.payload;
       if (level !== "warn" && level !== "error") return state;
@@ -620,6 +629,37 @@ export function rewardCurve(state: DashboardState): RewardPoint[] {
 export function latestGeneratorStream(state: DashboardState): GeneratorStream | undefined {
   const stream = state.generator[state.generator.length - 1];
   return stream?.lines.some((line) => line.trim() !== "") ? stream : undefined;
+}
+
+/** How the live workers are shown: how many, their slots in use, and each worker in a few words. */
+export interface WorkersView {
+  count: number;
+  busy: number;
+  slots: number;
+  /** `gpu-a: 2× NVIDIA H200, 3/18 busy`, one per worker, by id. */
+  entries: string[];
+}
+
+/** The live workers of a queue-mode evaluator, or undefined when the evaluator published none (local mode). */
+export function workersView(state: DashboardState): WorkersView | undefined {
+  const workers = state.workers?.list;
+  if (!workers) return undefined;
+  return {
+    count: workers.length,
+    busy: workers.reduce((sum, worker) => sum + worker.busy, 0),
+    slots: workers.reduce((sum, worker) => sum + worker.slots, 0),
+    entries: workers.map((worker) => {
+      const counts = new Map<string, number>();
+      for (const device of worker.devices) {
+        const model = device.replace(/ \(GPU \d+\)$/, "");
+        counts.set(model, (counts.get(model) ?? 0) + 1);
+      }
+      const devices = [...counts]
+        .map(([model, count]) => (count > 1 ? `${count}× ${model}` : model))
+        .join(", ");
+      return `${worker.id}: ${devices || "no device"}, ${worker.busy}/${worker.slots} busy`;
+    }),
+  };
 }
 
 /** Whether the run is over (finished, cancelled or failed). */

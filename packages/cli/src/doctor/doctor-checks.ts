@@ -4,7 +4,7 @@ import { huggingFaceTokenCheck } from "./check-hugging-face-token.js";
 import { nodeCheck } from "./check-node.js";
 import { nvccCheck } from "./check-nvcc.js";
 import { redisCheck } from "./check-redis.js";
-import type { DoctorCheck, DoctorCheckResult } from "./doctor-check.js";
+import type { DoctorCheck, DoctorCheckResult, DoctorOptions } from "./doctor-check.js";
 
 /** The checks `kforge doctor` runs, in display order. */
 export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
@@ -21,12 +21,13 @@ export async function runDoctorChecks(
   env: NodeJS.ProcessEnv,
   onResult: (result: DoctorCheckResult) => void = () => {},
   checks: readonly DoctorCheck[] = DOCTOR_CHECKS,
+  options: DoctorOptions = {},
 ): Promise<DoctorCheckResult[]> {
   return Promise.all(
     checks.map(async (check) => {
       let result: DoctorCheckResult;
       try {
-        result = await check.run(env);
+        result = await check.run(env, options);
       } catch (error) {
         result = {
           id: check.id,

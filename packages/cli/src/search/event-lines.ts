@@ -74,3 +74,40 @@ export function describeEvent<Type extends RunEventType>(
       return undefined;
   }
 }
+
+/**
+ * A line when the set of live queue workers changed (workers are polled every few seconds: an unchanged list
+ * says nothing new), or undefined.
+ */
+export function describeWorkersChange(
+  previous: readonly string[] | undefined,
+  workers: RunEvents["workers-updated"]["workers"],
+): string | undefined {
+  const ids = workers.map((worker) => worker.id);
+  if (previous && previous.length === ids.length && previous.every((id, index) => id === ids[index])) {
+    return undefined;
+  }
+  const joined = previous ? ids.filter((id) => !previous.includes(id)) : ids;
+  const left = previous ? previous.filter((id) => !ids.includes(id)) : [];
+  const changes = [
+    ...(joined.length ? [`joined: ${joined.join(", ")}`] : []),
+    ...(left.length ? [`gone: ${left.join(", ")}`] : []),
+  ];
+  const slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+  return `workers: ${ids.length} live (${slots} slots)${changes.length ? `; ${changes.join("; ")}` : ""}`;
+}
+
+/** describeEvent for a whole run's stream: it also reports changes in the live queue workers. */
+export function createEventDescriber(): <Type extends RunEventType>(
+  type: Type,
+  payload: RunEvents[Type],
+) => string | undefined {
+  let workers: string[] | undefined;
+  return (type, payload) => {
+    if (type !== "workers-updated") return describeEvent(type, payload);
+    const update = payload as RunEvents["workers-updated"];
+    const line = describeWorkersChange(workers, update.workers);
+    workers = update.workers.map((worker) => worker.id);
+    return line;
+  };
+}

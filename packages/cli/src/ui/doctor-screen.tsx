@@ -11,7 +11,10 @@ export interface DoctorScreenProps {
 
 const STATUS_WIDTH = 11;
 
-/** One line per check: status, label, what was found, and the hint below it. Pending checks show as checking. */
+/**
+ * One line per check: status, label, what was found, then its further lines (the live queue workers) and its
+ * hint below it. Pending checks show as checking.
+ */
 export function DoctorScreen({ labels, results }: DoctorScreenProps) {
   const labelWidth = Math.max(...labels.map((entry) => entry.label.length)) + 2;
   const done = labels.filter((entry) => results[entry.id]).length;
@@ -33,6 +36,11 @@ export function DoctorScreen({ labels, results }: DoctorScreenProps) {
                 <Text>{result?.summary ?? ""}</Text>
               </Box>
             </Box>
+            {(result?.lines ?? []).map((line) => (
+              <Box key={line} marginLeft={STATUS_WIDTH + labelWidth}>
+                <Text>• {line}</Text>
+              </Box>
+            ))}
             {result?.hint ? (
               <Box marginLeft={STATUS_WIDTH + labelWidth}>
                 <Text dimColor>↳ {result.hint}</Text>

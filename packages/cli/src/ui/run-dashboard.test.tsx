@@ -2,7 +2,17 @@ import { type RunControl, RunEventBus } from "@kernelforge/core";
 import { render } from "ink-testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RunEventMessage } from "../dashboard/dashboard-state.js";
-import { A, B, b, evaluated, firstRound, runId, square } from "../dashboard/testing/run-events.js";
+import {
+  A,
+  B,
+  b,
+  evaluated,
+  firstRound,
+  runId,
+  square,
+  worker,
+  workersUpdated,
+} from "../dashboard/testing/run-events.js";
 import { makeCandidate, okResult } from "../dashboard/testing/run-fixtures.js";
 import { type DashboardExitReason, RunDashboard } from "./run-dashboard.js";
 import { KEY, pressKeys, settle } from "./testing/terminal.js";
@@ -111,6 +121,30 @@ describe("RunDashboard", () => {
     expect(frame()).toContain("ESTIMATED — model times, not measurements");
     expect(frame()).toContain("hot×best (estimated)");
     expect(frame()).not.toContain("MEASURED");
+  });
+
+  it("shows the live queue workers and their busy slots, and says so when none is live", async () => {
+    const { screen, emit, frame } = setup();
+    unmount = screen.unmount;
+    emit(firstRound());
+    expect(frame()).not.toContain("workers");
+    emit([
+      [
+        9_000,
+        workersUpdated([
+          worker("gpu-a-1", ["NVIDIA H200 (GPU 0)", "NVIDIA H200 (GPU 1)"], 2, 18),
+          worker("gpu-b-7", ["NVIDIA H100 80GB HBM3 (GPU 0)"], 1, 17),
+        ]),
+      ],
+    ]);
+    await settle(80);
+    // As many workers as fit the line (100 columns here), then how many more.
+    expect(frame()).toMatch(
+      /workers\s+2 live workers, 3\/35 slots busy · gpu-a-1: 2× NVIDIA H200, 2\/18 busy · \+1 more/,
+    );
+    emit([[10_000, workersUpdated([])]]);
+    await settle(80);
+    expect(frame()).toMatch(/workers\s+none live: start `kforge worker` on a GPU host/);
   });
 
   it("shows the generator's streamed text", async () => {

@@ -16,6 +16,7 @@ import {
   rewardCurve,
   roundOrdinal,
   type TaskView,
+  workersView,
 } from "../dashboard/dashboard-state.js";
 import { createDashboardStore, type DashboardStore } from "../dashboard/dashboard-store.js";
 import {
@@ -239,6 +240,7 @@ export function RunDashboardView({
       <TaskTable state={state} current={current} />
       <RewardLine state={state} />
       <ThroughputLine state={state} nowMilliseconds={nowMilliseconds} />
+      <WorkersLine state={state} columns={columns} />
       <Failures state={state} columns={columns} />
       <GeneratorPane state={state} columns={columns} />
       <Logs state={state} columns={columns} />
@@ -485,6 +487,36 @@ function ThroughputLine({ state, nowMilliseconds }: { state: DashboardState; now
       : []),
   ];
   return <Text>{`${"throughput".padEnd(12)}${parts.join(" · ")}`}</Text>;
+}
+
+/** Queue mode: the live workers, their slots in use, and each worker in a few words as far as they fit. */
+function WorkersLine({ state, columns }: { state: DashboardState; columns: number }) {
+  const view = workersView(state);
+  if (!view) return null;
+  if (view.count === 0) {
+    return (
+      <Text color="yellow">{`${"workers".padEnd(12)}none live: start \`kforge worker\` on a GPU host`}</Text>
+    );
+  }
+  const head = `${"workers".padEnd(12)}${plural(view.count, "live worker")}, ${view.busy}/${view.slots} slots busy`;
+  const room = columns - head.length - 3;
+  const shown: string[] = [];
+  let used = 0;
+  for (const entry of view.entries) {
+    if (used + entry.length + 3 > room) break;
+    shown.push(entry);
+    used += entry.length + 3;
+  }
+  const hidden = view.entries.length - shown.length;
+  return (
+    <Text wrap="truncate-end">
+      {head}
+      <Text dimColor>
+        {shown.length ? ` · ${shown.join(" · ")}` : ""}
+        {hidden ? ` · +${hidden} more` : ""}
+      </Text>
+    </Text>
+  );
 }
 
 function Failures({ state, columns }: { state: DashboardState; columns: number }) {

@@ -1,4 +1,5 @@
 import { KernelForgeError } from "../errors/kernelforge-error.js";
+import { maskUrlCredentials } from "../text/mask-url-credentials.js";
 
 /** One problem found in a configuration: where (a path such as `plugins[1].options.limit`), what, and the bad value. */
 export interface ConfigIssue {
@@ -56,7 +57,7 @@ export function valueAtPath(root: unknown, path: readonly PropertyKey[]): unknow
   return current;
 }
 
-/** A short, safe rendering of a value for an error message. */
+/** A short, safe rendering of a value for an error message (the password of any URL in it replaced by ***). */
 export function previewValue(value: unknown): string {
   if (value === undefined) return "undefined";
   let text: string;
@@ -65,6 +66,7 @@ export function previewValue(value: unknown): string {
   } catch {
     text = String(value);
   }
+  text = maskUrlCredentials(text);
   const kind = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
   const shortened = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   return `${shortened} (${kind})`;

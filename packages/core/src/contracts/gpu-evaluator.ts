@@ -14,6 +14,31 @@ export interface EvaluatorDescription {
 }
 
 /**
+ * A machine that evaluates for an evaluator spread over several hosts (a queue worker), as last reported by it.
+ * Plain data, for `kforge doctor` and the run dashboard.
+ */
+export interface EvaluationWorkerStatus {
+  /** Unique among the live workers (host name and process id unless named). */
+  id: string;
+  hostname: string;
+  /** What the worker's own evaluator calls its devices (GPU models), one entry per device. */
+  devices: string[];
+  measurement: MeasurementKind;
+  /** The evaluator the worker wraps. */
+  evaluator: string;
+  /** Candidates it evaluates at once. */
+  slots: number;
+  /** Slots in use when it last reported. */
+  busy: number;
+  /** Jobs it has finished since it started. */
+  completed: number;
+  /** KernelForge version of the worker. */
+  version: string;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
+/**
  * Compiles, checks and times candidates.
  *
  * Invariants: a candidate never runs in the caller's process; every failure of a candidate (compile error,

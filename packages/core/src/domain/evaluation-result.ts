@@ -19,6 +19,22 @@ export type EvaluationStatus =
   | "timeout"
   | "ok";
 
+/** Every evaluation status, for checking values read from storage or from another process. */
+export const EVALUATION_STATUSES: readonly EvaluationStatus[] = [
+  "compiled",
+  "compile_error",
+  "rejected",
+  "wrong",
+  "runtime_error",
+  "timeout",
+  "ok",
+];
+
+/** Whether a value is an evaluation status. */
+export function isEvaluationStatus(value: unknown): value is EvaluationStatus {
+  return typeof value === "string" && (EVALUATION_STATUSES as readonly string[]).includes(value);
+}
+
 /** `hot`: back-to-back launches, steady state. `cold`: L2 flushed before each timed launch. */
 export type TimingMode = "hot" | "cold";
 

@@ -1,3 +1,4 @@
+import type { EvaluationWorkerStatus } from "../contracts/gpu-evaluator.js";
 import type { GenerationFailure, GenerationUsage } from "../contracts/kernel-generator.js";
 import type { PolicyUpdateReport } from "../contracts/policy-trainer.js";
 import type { EvaluationResult, MeasurementKind } from "../domain/evaluation-result.js";
@@ -64,6 +65,11 @@ export interface RunEvents {
     durationMilliseconds: number;
   };
   "run-failed": { runId: string; error: { code: string; message: string } };
+  /**
+   * The live workers of an evaluator spread over several hosts (queue mode), published by the evaluator
+   * whenever it polls them, outside any run too (`runId` is absent then).
+   */
+  "workers-updated": { runId?: string; evaluator: string; workers: EvaluationWorkerStatus[] };
   log: { level: "debug" | "info" | "warn" | "error"; source: string; message: string };
 }
 

@@ -7,6 +7,8 @@ export interface GpuInfo {
   computeCapability: string;
   memoryMebibytes: number;
   driverVersion: string;
+  /** `GPU-…`: the identity CUDA_VISIBLE_DEVICES accepts whatever the enumeration order (absent from old drivers). */
+  uuid?: string;
 }
 
 export interface GpuListing {
@@ -17,7 +19,7 @@ export interface GpuListing {
   error?: string;
 }
 
-/** Parses `nvidia-smi --query-gpu=index,name,compute_cap,memory.total,driver_version --format=csv,noheader,nounits`. */
+/** Parses `nvidia-smi --query-gpu=index,name,compute_cap,memory.total,driver_version,uuid --format=csv,noheader,nounits`. */
 export function parseGpuQuery(output: string): GpuInfo[] {
   const gpus: GpuInfo[] = [];
   for (const line of output.split("\n")) {
@@ -29,17 +31,24 @@ export function parseGpuQuery(output: string): GpuInfo[] {
       computeCapability: fields[2] as string,
       memoryMebibytes: Number(fields[3]),
       driverVersion: fields[4] as string,
+      ...(fields[5]?.startsWith("GPU-") ? { uuid: fields[5] } : {}),
     });
   }
   return gpus;
 }
 
-/** Lists the NVIDIA GPUs visible to this process (respecting CUDA_VISIBLE_DEVICES is the harness's job). */
+/**
+ * Lists the NVIDIA GPUs of this machine, in nvidia-smi's order (PCI bus order). nvidia-smi ignores
+ * CUDA_VISIBLE_DEVICES: whoever starts a harness decides which of these it sees.
+ */
 export async function listGpus(): Promise<GpuListing> {
   try {
     const output = await runCommand(
       "nvidia-smi",
-      ["--query-gpu=index,name,compute_cap,memory.total,driver_version", "--format=csv,noheader,nounits"],
+      [
+        "--query-gpu=index,name,compute_cap,memory.total,driver_version,uuid",
+        "--format=csv,noheader,nounits",
+      ],
       { timeoutMilliseconds: 15_000 },
     );
     if (output.exitCode !== 0) {

@@ -13,20 +13,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import {
-  createContainer,
   createGemmTask,
-  defaultConfig,
   type EvaluationResult,
   type GemmTask,
   type GpuEvaluator,
   type KernelGenerator,
-  loadPlugins,
-  resolveNamed,
-  TOKENS,
   taskKey,
 } from "@kernelforge/core";
-import templateGeneratorPlugin from "@kernelforge/plugin-template-generator";
-import nvccEvaluatorPlugin from "../src/index.js";
+import { loadBenchPlugins } from "./bench-plugins.js";
 
 const { values } = parseArgs({
   options: {
@@ -41,32 +35,11 @@ mkdirSync(outDirectory, { recursive: true });
 const cacheDirectory = mkdtempSync(path.join(tmpdir(), "kforge-estimate-check-"));
 const perShape = Number(values["per-shape"]);
 
-const EVALUATOR = "@kernelforge/plugin-nvcc-evaluator";
-const GENERATOR = "@kernelforge/plugin-template-generator";
-
 async function load(mode: "measured" | "estimated"): Promise<{
   evaluator: GpuEvaluator;
   generator: KernelGenerator;
 }> {
-  const container = createContainer(defaultConfig());
-  await loadPlugins(
-    container,
-    [
-      { from: GENERATOR },
-      { from: EVALUATOR, options: { mode, cacheDirectory, samples: Number(values.samples) } },
-    ],
-    {
-      searchDirectories: [],
-      builtins: new Map([
-        [GENERATOR, { plugin: templateGeneratorPlugin }],
-        [EVALUATOR, { plugin: nvccEvaluatorPlugin }],
-      ]),
-    },
-  );
-  return {
-    evaluator: resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator"),
-    generator: resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator"),
-  };
+  return loadBenchPlugins({ mode, cacheDirectory, samples: Number(values.samples) });
 }
 
 /** Spearman's rank correlation of two equally long samples (average ranks for ties). */

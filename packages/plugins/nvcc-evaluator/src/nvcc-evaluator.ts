@@ -3,6 +3,7 @@ import {
   API_VERSION,
   type CallOptions,
   type CompileReport,
+  describeError,
   type EvaluationEnvironment,
   type EvaluationResult,
   type EvaluatorDescription,
@@ -25,6 +26,8 @@ import {
   listGpus,
 } from "@kernelforge/gpu-runner";
 import { inject, injectable } from "inversify";
+import type { DeviceUsage } from "./devices/device-scheduler.js";
+import { visibleGpus } from "./devices/visible-devices.js";
 import { candidateWorkload, type SassCounts } from "./estimate/candidate-workload.js";
 import { UnplaceableKernelError } from "./estimate/cost-model.js";
 import {
@@ -35,7 +38,7 @@ import {
 } from "./estimate/device-figures.js";
 import { type EstimateSession, openEstimateSession } from "./estimate/estimate-session.js";
 import { estimateTimings } from "./estimate/estimate-timings.js";
-import { type GpuSession, openGpuSession } from "./gpu-session.js";
+import { type DeviceHarness, type GpuSession, openGpuSession } from "./gpu-session.js";
 import { type NvccEvaluatorOptions, PLUGIN_NAME } from "./options.js";
 import {
   checkDescriptorAndSource,
@@ -54,10 +57,13 @@ import {
 type ResolvedMode = "measured" | "estimated";
 
 /**
- * Evaluates candidates on a local GPU: static screening → nvcc (compile pool, cache) → machine-code check of
+ * Evaluates candidates on the local GPUs: static screening → nvcc (compile pool, cache) → machine-code check of
  * the accumulator → the native harness (correctness before timing, timing against the baselines in the same
- * process, correctness again after). Candidates are evaluated one at a time on the GPU; compiles of several
- * candidates may overlap. Every failure is a result with a status and a reason.
+ * process, correctness again after). There is one harness process per GPU (`devices`, by default every visible
+ * GPU) and one compile pool for the host; a compiled candidate goes to the least-used free GPU, and each GPU
+ * runs one candidate at a time, so timings never overlap on a device. A harness that dies with a candidate is
+ * restarted and checked before its GPU takes the next one; a GPU whose harness cannot restart is taken out of
+ * service and the others go on. Every failure is a result with a status and a reason.
  *
  * In estimate mode (no GPU visible under `mode: "auto"`, or `mode: "estimated"`) every check that needs no GPU
  * runs exactly as above, and the times of the candidate and of the baselines come from the analytic cost model
@@ -72,7 +78,6 @@ export class NvccEvaluator implements GpuEvaluator {
   #mode: Promise<ResolvedMode> | undefined;
   #session: Promise<GpuSession> | undefined;
   #estimateSession: Promise<EstimateSession> | undefined;
-  #gpuQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     @inject(pluginOptionsToken<NvccEvaluatorOptions>(PLUGIN_NAME))
@@ -93,13 +98,13 @@ export class NvccEvaluator implements GpuEvaluator {
       };
     }
     const session = await this.#open();
-    // The GPU runs one candidate at a time, but compiles and static checks overlap it: keep enough candidates
-    // in evaluation that the compile pool stays busy while the harness times the one ahead.
+    // Each GPU runs one candidate at a time, but compiles and static checks overlap them: keep enough
+    // candidates in evaluation that the compile pool stays busy while every harness times the one ahead.
     return {
       name: this.name,
       measurement: "measured",
-      devices: [session.hello.device.name],
-      concurrency: session.compilePool.concurrency + 1,
+      devices: session.devices.map((device) => device.label),
+      concurrency: session.compilePool.concurrency + session.devices.length,
     };
   }
 
@@ -115,9 +120,9 @@ export class NvccEvaluator implements GpuEvaluator {
       return this.#finish(candidate, partial, "estimated", estimateEnvironment(session, task), started);
     }
     const session = await this.#open();
-    const partial = await this.#evaluate(session, candidate, task, options.signal);
+    const { device, partial } = await this.#evaluate(session, candidate, task, options.signal);
     const environment = environmentFrom(
-      session.hello,
+      (device ?? (session.devices[0] as DeviceHarness)).hello,
       session.nvcc.version,
       session.hostname,
       session.driverVersion,
@@ -129,7 +134,17 @@ export class NvccEvaluator implements GpuEvaluator {
     const session = this.#session;
     this.#session = undefined;
     this.#estimateSession = undefined;
-    if (session) await (await session.catch(() => undefined))?.harness.close();
+    const opened = await session?.catch(() => undefined);
+    await Promise.all((opened?.devices ?? []).map((device) => device.harness.close()));
+  }
+
+  /**
+   * How the candidates were spread over the GPUs so far: per GPU, candidates run, time held, whether it is in
+   * service. Empty before the first measured evaluation and in estimate mode.
+   */
+  async deviceStatistics(): Promise<DeviceUsage<string>[]> {
+    const session = await this.#session?.catch(() => undefined);
+    return (session?.scheduler.statistics() ?? []).map((usage) => ({ ...usage, device: usage.device.label }));
   }
 
   #finish(
@@ -157,7 +172,7 @@ export class NvccEvaluator implements GpuEvaluator {
     this.#mode ??= (async (): Promise<ResolvedMode> => {
       if (this.options.mode !== "auto") return this.options.mode;
       const listing = await listGpus();
-      if (listing.gpus.length > 0) return "measured";
+      if (visibleGpus(listing.gpus, process.env.CUDA_VISIBLE_DEVICES).length > 0) return "measured";
       this.events.emit("log", {
         level: "info",
         source: this.name,
@@ -172,7 +187,7 @@ export class NvccEvaluator implements GpuEvaluator {
     this.#session ??= openGpuSession(
       this.options,
       this.config.evaluation.compileTimeoutSeconds * 1000,
-      (line) => this.events.emit("log", { level: "debug", source: this.name, message: line }),
+      (line, level = "debug") => this.events.emit("log", { level, source: this.name, message: line }),
     ).catch((error: unknown) => {
       this.#session = undefined;
       throw error;
@@ -288,16 +303,22 @@ export class NvccEvaluator implements GpuEvaluator {
     }
   }
 
+  /** The candidate's result, and the GPU it ran on (none when it was refused before reaching one). */
   async #evaluate(
     session: GpuSession,
     candidate: KernelCandidate,
     task: GemmTask,
     signal?: AbortSignal,
-  ): Promise<PartialResult> {
+  ): Promise<{ partial: PartialResult; device?: DeviceHarness }> {
     const checked = checkDescriptorAndSource(candidate);
-    if (!checked.ok) return checked.failure;
+    if (!checked.ok) return { partial: checked.failure };
     if (task.arch !== session.arch && `${task.arch}a` !== session.arch && task.arch !== `${session.arch}a`) {
-      return rejected("task:arch_mismatch", `the task targets ${task.arch} but this GPU is ${session.arch}`);
+      return {
+        partial: rejected(
+          "task:arch_mismatch",
+          `the task targets ${task.arch} but this GPU is ${session.arch}`,
+        ),
+      };
     }
     const compiled = await compileAndInspect(
       { nvcc: session.nvcc, compilePool: session.compilePool, machineCode: true },
@@ -305,19 +326,43 @@ export class NvccEvaluator implements GpuEvaluator {
       session.arch,
       signal,
     );
-    if (!compiled.ok) return compiled.failure;
+    if (!compiled.ok) return { partial: compiled.failure };
     const { compile, cubinPath } = compiled;
     const launch = checked.launch;
-    return this.#onGpu(async () => {
+    return session.scheduler.run(async (device) => {
       // Device time: from the moment the candidate has the GPU (not while it waits for it) to its last reply.
       const onDevice = performance.now();
-      const partial = await this.#runHarness(session, cubinPath, candidate, task, launch, compile, signal);
-      return { ...partial, deviceMilliseconds: performance.now() - onDevice };
-    });
+      const partial = await this.#runHarness(device, cubinPath, candidate, task, launch, compile, signal);
+      const deviceMilliseconds = performance.now() - onDevice;
+      if (partial.status === "runtime_error" || partial.status === "timeout") {
+        await this.#recover(session, device, signal);
+      }
+      return { device, partial: { ...partial, deviceMilliseconds } };
+    }, signal);
+  }
+
+  /**
+   * After a candidate killed its harness (or the harness was killed for a timeout), starts it again and checks
+   * that it still sees its GPU before the GPU takes another candidate; a harness that cannot restart takes its
+   * GPU out of service, and the other GPUs carry on.
+   */
+  async #recover(session: GpuSession, device: DeviceHarness, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    try {
+      await device.harness.hello();
+    } catch (error) {
+      const reason = `its harness did not restart: ${describeError(error)}`;
+      session.scheduler.retire(device, reason);
+      this.events.emit("log", {
+        level: "warn",
+        source: this.name,
+        message: `${device.label} taken out of service (${session.scheduler.available} GPU(s) left): ${reason}`,
+      });
+    }
   }
 
   async #runHarness(
-    session: GpuSession,
+    device: DeviceHarness,
     cubinPath: string,
     candidate: KernelCandidate,
     task: GemmTask,
@@ -327,8 +372,8 @@ export class NvccEvaluator implements GpuEvaluator {
   ): Promise<PartialResult> {
     let handle: string | undefined;
     try {
-      handle = (await session.harness.load(cubinPath, candidate.entry, launch.dynamicSharedBytes)).handle;
-      const reply = await session.harness.evaluate(
+      handle = (await device.harness.load(cubinPath, candidate.entry, launch.dynamicSharedBytes)).handle;
+      const reply = await device.harness.evaluate(
         {
           handle,
           task: { m: task.m, n: task.n, k: task.k, layout: task.layout },
@@ -415,15 +460,8 @@ export class NvccEvaluator implements GpuEvaluator {
       }
       throw error;
     } finally {
-      if (handle && session.harness.running) await session.harness.unload(handle).catch(() => undefined);
+      if (handle && device.harness.running) await device.harness.unload(handle).catch(() => undefined);
     }
-  }
-
-  /** One candidate at a time on the GPU: timings must not overlap. */
-  #onGpu<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.#gpuQueue.then(work, work);
-    this.#gpuQueue = next.catch(() => undefined);
-    return next;
   }
 
   #suspect(partial: PartialResult): EvaluationResult["suspect"] {

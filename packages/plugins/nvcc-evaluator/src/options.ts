@@ -18,8 +18,13 @@ export const nvccEvaluatorOptionsSchema = z
      * are labelled `measurement: "estimated"` and their device `estimate:<GPU>`; they are never measurements.
      */
     mode: evaluationModeSchema.default("auto"),
-    /** CUDA device ordinal the harness runs on (it is started with CUDA_VISIBLE_DEVICES set to it). */
-    device: z.number().int().nonnegative().default(0),
+    /**
+     * GPUs to evaluate on, one harness each (started with CUDA_VISIBLE_DEVICES set to its GPU): `"all"` visible
+     * GPUs (the default; CUDA_VISIBLE_DEVICES of the process narrows them), or a list of nvidia-smi indices.
+     */
+    devices: z.union([z.literal("all"), z.array(z.number().int().nonnegative()).min(1)]).optional(),
+    /** One GPU by nvidia-smi index: the same as `devices: [device]`. */
+    device: z.number().int().nonnegative().optional(),
     /** Where cubins and the built harness are cached. Default: $KFORGE_CACHE_DIR or ~/.cache/kernelforge. */
     cacheDirectory: z.string().min(1).optional(),
     /** Parallel nvcc processes. Default: the number of cores. */
@@ -34,6 +39,16 @@ export const nvccEvaluatorOptionsSchema = z
     /** Input/output buffer sets rotated between launches (estimate mode models the same rotation). */
     bufferSets: z.number().int().min(2).max(64).default(4),
   })
-  .strict();
+  .strict()
+  .refine((options) => options.device === undefined || options.devices === undefined, {
+    message: "set `devices` or `device`, not both",
+    path: ["device"],
+  });
 
 export type NvccEvaluatorOptions = z.output<typeof nvccEvaluatorOptionsSchema>;
+
+/** The GPUs the options ask for: `devices`, else the one `device`, else every visible GPU. */
+export function deviceSelection(options: Pick<NvccEvaluatorOptions, "device" | "devices">): "all" | number[] {
+  if (options.devices !== undefined) return options.devices;
+  return options.device !== undefined ? [options.device] : "all";
+}

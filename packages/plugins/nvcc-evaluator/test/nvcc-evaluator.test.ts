@@ -39,6 +39,22 @@ describe("the nvcc-evaluator plugin", () => {
         searchDirectories: [packageDirectory],
       }),
     ).rejects.toThrow(/plugins\[0\]\.options\.seeds/);
+    await expect(
+      loadPlugins(
+        createContainer(defaultConfig()),
+        [{ from: packageDirectory, options: { device: 1, devices: [0, 1] } }],
+        { searchDirectories: [packageDirectory] },
+      ),
+    ).rejects.toThrow(/plugins\[0\]\.options\.device: set `devices` or `device`, not both/);
+    await expect(
+      loadPlugins(
+        createContainer(defaultConfig()),
+        [{ from: packageDirectory, options: { devices: "some" } }],
+        {
+          searchDirectories: [packageDirectory],
+        },
+      ),
+    ).rejects.toThrow(/plugins\[0\]\.options\.devices/);
   });
 
   it.skipIf(gpuVisible())(

@@ -1,4 +1,10 @@
-import { createGemmTask, type KernelCandidate, type MeasurementKind, taskKey } from "@kernelforge/core";
+import {
+  createGemmTask,
+  type KernelCandidate,
+  type MeasurementKind,
+  type RunEvents,
+  taskKey,
+} from "@kernelforge/core";
 import type { RunEventMessage } from "../dashboard-state.js";
 import { failedResult, makeCandidate, okResult } from "./run-fixtures.js";
 
@@ -172,3 +178,28 @@ export function firstRound(options: { measurement?: MeasurementKind } = {}): [nu
     [50_000, reward(b[1]!, -1)],
   ];
 }
+
+/** A queue worker as its heartbeat reports it. */
+export const worker = (
+  id: string,
+  devices: string[],
+  busy: number,
+  slots: number,
+): RunEvents["workers-updated"]["workers"][number] => ({
+  id,
+  hostname: id.replace(/-\d+$/, ""),
+  devices,
+  measurement: "measured",
+  evaluator: "nvcc-evaluator",
+  slots,
+  busy,
+  completed: 12,
+  version: "0.1.0",
+  startedAt: "2025-11-20T09:00:00.000Z",
+  lastSeenAt: "2025-11-20T09:05:00.000Z",
+});
+
+export const workersUpdated = (workers: RunEvents["workers-updated"]["workers"]): RunEventMessage => ({
+  type: "workers-updated",
+  payload: { evaluator: "queue-evaluator", workers },
+});
