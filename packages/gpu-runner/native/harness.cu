@@ -10,6 +10,8 @@
 #include <cuda_runtime.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -466,6 +468,10 @@ class Harness {
 }  // namespace kf
 
 int main(int argc, char** argv) {
+  // An interrupt typed at the terminal reaches the whole process group: the orchestrator stops cleanly and closes
+  // the harness's stdin, which ends this process after the request in progress. Dying on SIGINT mid-request
+  // would instead be recorded as the candidate's failure.
+  std::signal(SIGINT, SIG_IGN);
   int ordinal = 0;
   if (const char* e = std::getenv("KFORGE_DEVICE")) ordinal = std::atoi(e);
   for (int i = 1; i < argc; ++i) {

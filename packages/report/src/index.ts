@@ -18,6 +18,7 @@ export {
   type TaskSummary,
   type Throughput,
 } from "./report/run-summary.js";
+export { type GroupedBarChart, groupedBarChart } from "./report/svg/grouped-bar-chart.js";
 export { type RunReportInput, writeRunReport } from "./report/write-run-report.js";
 export { compareResults, isEligible, selectBest, speedupOver, speedupOverBest } from "./select-best.js";
 export { type TaskInfo, taskInfo } from "./task-info.js";
