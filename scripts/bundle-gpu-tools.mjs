@@ -66,6 +66,11 @@ await build({
 });
 await build({
   ...common,
+  entryPoints: [path.join(root, "bench/headline/headline.ts")],
+  outfile: path.join(outDirectory, "headline.mjs"),
+});
+await build({
+  ...common,
   entryPoints: [path.join(root, "packages/plugins/grpo/bench/grpo-vs-random.ts")],
   outfile: path.join(outDirectory, "grpo-vs-random.mjs"),
 });
