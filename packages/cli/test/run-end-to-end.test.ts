@@ -144,11 +144,15 @@ describe.skipIf(!nvcc)("kforge run, end to end in estimate mode", () => {
     expect(sources.length).toBe(exported.kernels + 2);
     expect(exported.files.some((file) => file.endsWith(".h"))).toBe(true);
     const executable = path.join(out, "example-binary");
-    const build = spawnSync("nvcc", ["-arch=sm_90a", "-O2", "-I", out, "-o", executable, ...sources], {
-      cwd: out,
-      encoding: "utf8",
-      timeout: 300_000,
-    });
+    const build = spawnSync(
+      "nvcc",
+      ["-gencode=arch=compute_90a,code=sm_90a", "-O2", "-I", out, "-o", executable, ...sources],
+      {
+        cwd: out,
+        encoding: "utf8",
+        timeout: 300_000,
+      },
+    );
     expect(build.stderr).not.toMatch(/error/);
     expect(build.status).toBe(0);
     expect(existsSync(executable)).toBe(true);

@@ -84,6 +84,7 @@ interface Fixture {
   splitK: KernelCandidate;
   skinny: KernelCandidate;
   cluster: KernelCandidate;
+  tma: KernelCandidate;
   runnerUp: KernelCandidate;
   suspect: KernelCandidate;
 }
@@ -95,8 +96,11 @@ async function fixture(): Promise<Fixture> {
     bigTask,
     (candidate) => candidate.launch.dynamicSharedBytes > 48 * 1024 && !candidate.launch.tensorMaps?.length,
   );
-  // Faster than big, but it needs TMA tensor maps, which the export does not encode: big is exported instead.
-  const tma = await realCandidate(bigTask, (candidate) => (candidate.launch.tensorMaps?.length ?? 0) > 0);
+  // A Hopper kernel that takes TMA tensor maps and runs in a cluster: its launcher must encode the maps.
+  const tma = await realCandidate(
+    createGemmTask({ m: 4096, n: 4096, k: 4096, layout: "linear" }),
+    (candidate) => (candidate.launch.tensorMaps?.length ?? 0) > 0 && candidate.launch.cluster !== undefined,
+  );
   const runnerUp = await realCandidate(bigTask, (candidate) => candidate.id !== big.id);
   const suspect = await realCandidate(
     bigTask,
@@ -115,14 +119,7 @@ async function fixture(): Promise<Fixture> {
   const evaluations = [
     makeRecord({ candidate: runnerUp, round: 0, result: makeResult(runnerUp, SLOWER) }),
     makeRecord({ candidate: big, round: 1, result: makeResult(big, FIGURES) }),
-    makeRecord({
-      candidate: tma,
-      round: 1,
-      result: makeResult(tma, {
-        cold: { cublas: 1.5, "cublaslt-heuristic": 1.45, "cublaslt-autotuned": 1.4 },
-        hot: { cublas: 1.4, "cublaslt-heuristic": 1.35, "cublaslt-autotuned": 1.3 },
-      }),
-    }),
+    makeRecord({ candidate: tma, round: 1, result: makeResult(tma, FIGURES) }),
     makeRecord({
       candidate: suspect,
       round: 1,
@@ -140,8 +137,15 @@ async function fixture(): Promise<Fixture> {
       result: makeResult(failing, { status: "wrong", reasonCode: "wrong_result", reason: "fixture" }),
     }),
   ];
-  const taskKeys = [big.taskKey, splitK.taskKey, skinny.taskKey, cluster.taskKey, failing.taskKey];
-  return { evaluations, taskKeys, big, splitK, skinny, cluster, runnerUp, suspect };
+  const taskKeys = [
+    big.taskKey,
+    splitK.taskKey,
+    skinny.taskKey,
+    cluster.taskKey,
+    tma.taskKey,
+    failing.taskKey,
+  ];
+  return { evaluations, taskKeys, big, splitK, skinny, cluster, tma, runnerUp, suspect };
 }
 
 let data: Fixture;
@@ -157,7 +161,7 @@ beforeAll(async () => {
     outDir: dir,
   });
   files = result.files;
-  expect(result.kernels).toBe(4);
+  expect(result.kernels).toBe(5);
 });
 
 const read = (name: string) => readFile(path.join(dir, name), "utf8");
@@ -171,6 +175,7 @@ describe("exportKernelLibrary", () => {
         "example.cu",
         "kernels/linear_1000x1000x1000_sm90.cu",
         "kernels/linear_16x4096x4096_sm90.cu",
+        "kernels/linear_4096x4096x4096_sm90.cu",
         "kernels/nn_4096x4096x4096_sm90.cu",
         "kernels/nn_64x64x64_sm90.cu",
         "kforge_hgemm.cu",
@@ -179,7 +184,25 @@ describe("exportKernelLibrary", () => {
     );
   });
 
-  it("exports the best correct kernel it can launch (not one that needs TMA tensor maps), renames its entry and applies its launch descriptor", async () => {
+  it("encodes a Hopper kernel's tensor maps for the caller's pointers and launches it in its cluster", async () => {
+    const unit = await read("kernels/linear_4096x4096x4096_sm90.cu");
+    expect(unit).toContain(`Candidate: ${data.tma.id}`);
+    expect(unit).toContain("#include <cudaTypedefs.h>");
+    expect(unit).toContain('cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled"');
+    const maps = data.tma.launch.tensorMaps ?? [];
+    expect(unit).toContain(`CUtensorMap maps[${maps.length}];`);
+    // A is M x K and linear B is N x K: both {K, rows}, a 8192-byte row pitch, the kernel's own boxes.
+    expect(unit.match(/cuuint64_t dims\[2\] = \{4096ull, 4096ull\};/g)?.length).toBe(maps.length);
+    for (const map of maps) expect(unit).toContain(`cuuint32_t box[2] = {${map.box[0]}u, ${map.box[1]}u};`);
+    expect(unit).toContain("CU_TENSOR_MAP_SWIZZLE_128B");
+    expect(unit).toContain("CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE");
+    expect(unit).toContain("(void*)&maps[1]};");
+    expect(unit).toContain(
+      "return cudaLaunchKernelExC(&config, reinterpret_cast<const void*>(&kforge_hgemm_linear_4096x4096x4096_sm90), arguments);",
+    );
+  });
+
+  it("exports the best correct kernel, renames its entry and applies its launch descriptor", async () => {
     const big = await read("kernels/nn_4096x4096x4096_sm90.cu");
     expect(big).toContain(`Candidate: ${data.big.id}`);
     const source = (text: string) => text.slice(text.indexOf("// ---- Candidate source ----"));
@@ -248,7 +271,7 @@ describe("exportKernelLibrary", () => {
       "Estimated: every figure in this library is a cost-model estimate, not a measurement",
     );
     // The fixture results carry no correctness report, as in estimate mode: nothing ran.
-    expect(readme).toContain("**4 of 4 kernel(s) never ran on a GPU**");
+    expect(readme).toContain("**5 of 5 kernel(s) never ran on a GPU**");
     expect(await read("kforge_hgemm.cu")).toContain("never ran on a GPU (correctness unverified)");
     for (const file of files) {
       expect(await readFile(file, "utf8"), file).toMatch(/estimated/i);
@@ -300,7 +323,9 @@ describe("exportKernelLibrary", () => {
       const sources = files.filter((file) => file.endsWith(".cu"));
       const jobs = [...sources, cCheck].map((source, index) => {
         const object = path.join(build, `${index}-${path.basename(source)}.o`);
-        const flags = source.endsWith(".c") ? [`-I${dir}`] : ["-O3", "-std=c++17", "-arch=sm_90a"];
+        const flags = source.endsWith(".c")
+          ? [`-I${dir}`]
+          : ["-O3", "-std=c++17", "-gencode=arch=compute_90a,code=sm_90a"];
         return { object, args: [...flags, "-c", source, "-o", object] };
       });
       const compile = async (args: string[]) => {
@@ -320,7 +345,7 @@ describe("exportKernelLibrary", () => {
       );
       const executable = path.join(build, "example");
       const objects = jobs.filter((job) => !job.object.endsWith(".c.o")).map((job) => job.object);
-      await compile(["-arch=sm_90a", ...objects, "-o", executable]);
+      await compile(["-gencode=arch=compute_90a,code=sm_90a", ...objects, "-o", executable]);
       expect((await stat(executable)).size).toBeGreaterThan(0);
 
       // The Makefile parses and builds the same things (dry run: nothing is compiled twice).
@@ -328,7 +353,7 @@ describe("exportKernelLibrary", () => {
       if (make) {
         const { stdout } = await run(make, ["-n", "-C", dir, `NVCC=${compiler}`], { timeout: 30_000 });
         expect(stdout).toContain(
-          "-arch=sm_90a -c kernels/nn_4096x4096x4096_sm90.cu -o kernels/nn_4096x4096x4096_sm90.o",
+          "-gencode=arch=compute_90a,code=sm_90a -c kernels/nn_4096x4096x4096_sm90.cu -o kernels/nn_4096x4096x4096_sm90.o",
         );
         expect(stdout).toContain("rcs libkforge_hgemm.a");
         expect(stdout).toContain("example.cu libkforge_hgemm.a -o example");

@@ -27,8 +27,11 @@ export const DEFAULT_LIBRARY_NAME = "kforge_hgemm";
 /** Why a candidate that passed every check cannot be exported, or undefined when it can. */
 function unexportable(record: EvaluationRecord): string | undefined {
   const { candidate } = record;
-  if (candidate.launch.tensorMaps && candidate.launch.tensorMaps.length > 0) {
-    return "it needs TMA tensor maps, which the export does not encode";
+  const unsupportedMap = candidate.launch.tensorMaps?.find(
+    (map) => map.operand === "workspace" || map.box.length !== 2,
+  );
+  if (unsupportedMap) {
+    return "it needs a tensor map of the workspace or of more than two dimensions, which the export does not encode";
   }
   if (
     !/^[A-Za-z_][A-Za-z0-9_]*$/.test(candidate.entry) ||
