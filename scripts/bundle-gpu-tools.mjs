@@ -66,6 +66,11 @@ await build({
 });
 await build({
   ...common,
+  entryPoints: [path.join(root, "packages/report/bench/export-check.ts")],
+  outfile: path.join(outDirectory, "export-check.mjs"),
+});
+await build({
+  ...common,
   entryPoints: [path.join(root, "bench/headline/headline.ts")],
   outfile: path.join(outDirectory, "headline.mjs"),
 });
