@@ -40,7 +40,7 @@ describe("the workload of a candidate", () => {
   });
 
   it("counts the tiles a persistent hopper-warp-specialized point walks, cooperative or ping-pong", () => {
-    const values = { consumers: 2, schedule: "cooperative", consumerRows: 64, blockN: 256 };
+    const values = { consumers: 2, schedule: "cooperative", consumerRows: 64, blockN: 256, splitK: 1 };
     expect(
       tileFromDesignPoint(
         { family: "hopper-warp-specialized", values },
@@ -62,6 +62,20 @@ describe("the workload of a candidate", () => {
         132,
       ),
     ).toEqual({ tileM: 64, tileN: 256, splitK: 1, operandReaders: { m: 1, n: 1 }, loadBytes: 16, tiles: 64 });
+    expect(
+      tileFromDesignPoint(
+        { family: "hopper-warp-specialized", values: { ...values, splitK: 4 } },
+        { m: 512, n: 512, layout: "nn" },
+        132,
+      ),
+    ).toEqual({
+      tileM: 128,
+      tileN: 256,
+      splitK: 4,
+      operandReaders: { m: 2, n: 1 },
+      loadBytes: 16,
+      tiles: 32,
+    });
   });
 
   it("takes the streamed rows and the narrow side of a skinny design point", () => {

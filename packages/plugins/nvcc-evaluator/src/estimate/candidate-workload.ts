@@ -68,8 +68,8 @@ const numberValue = (values: Record<string, unknown>, name: string): number | un
  *   narrow side (padded to 8 for kc-mma, 16 for pc-mma); split-K is `split`, or for the stream schedule the
  *   grid's blocks per tile; global loads of `loadBytes` bytes.
  * - `hopper-warp-specialized`: a persistent kernel; its tile is consumers × consumerRows (cooperative) or
- *   consumerRows (ping-pong) by blockN, read by each consumer warpgroup, loaded by TMA in 16-byte rows; the
- *   model counts the tiles it walks as blocks.
+ *   consumerRows (ping-pong) by blockN, read by each consumer warpgroup, loaded by TMA in 16-byte rows, split
+ *   `splitK` ways along K; the model counts the (tile, split) units it walks as blocks.
  */
 export function tileFromDesignPoint(
   configuration: Record<string, unknown> | undefined,
@@ -101,13 +101,14 @@ export function tileFromDesignPoint(
     if (!consumers || !consumerRows || !tileN) return undefined;
     const pingPong = values.schedule === "ping-pong";
     const tileM = pingPong ? consumerRows : consumers * consumerRows;
+    const splitK = numberValue(values, "splitK") ?? 1;
     return {
       tileM,
       tileN,
-      splitK: 1,
+      splitK,
       operandReaders: { m: pingPong ? 1 : consumers, n: 1 },
       loadBytes: 16,
-      tiles: Math.ceil(task.m / tileM) * Math.ceil(task.n / tileN),
+      tiles: Math.ceil(task.m / tileM) * Math.ceil(task.n / tileN) * splitK,
     };
   }
   if (configuration.family === "skinny") {

@@ -32,6 +32,7 @@ const large: HopperPoint = {
   raster: "m-inner",
   rasterGroup: 8,
   epilogue: "direct",
+  splitK: 1,
 };
 const variant = (overrides: Partial<HopperPoint>): DesignValues => ({ ...large, ...overrides });
 const BIG = gemm(4096, 4096, 4096);
@@ -48,6 +49,7 @@ describe("hopper-warp-specialized: design space", () => {
       "raster",
       "rasterGroup",
       "epilogue",
+      "splitK",
     ]);
     for (const dimension of family.dimensions) expect(dimension.options.length).toBeGreaterThan(1);
   });
@@ -111,6 +113,41 @@ describe("hopper-warp-specialized: violates", () => {
     expect(
       family.violates(variant({ rasterGroup: 16, raster: "n-inner" }), gemm(512, 4096, 4096), sm90),
     ).toMatch(/rasterGroup 16 is more than twice/);
+  });
+});
+
+describe("hopper-warp-specialized: split-K", () => {
+  it("bounds the split by the K stages and the workspace, and asks for a zeroed workspace", () => {
+    const narrow = gemm(512, 64, 8192);
+    const point = {
+      ...large,
+      consumers: 1,
+      consumerRows: 64,
+      blockN: 64,
+      cluster: "1x1" as const,
+      rasterGroup: 1,
+      splitK: 8,
+    };
+    expect(family.violates(point as unknown as DesignValues, narrow, sm90)).toBeUndefined();
+    expect(
+      family.violates({ ...point, splitK: 16 } as unknown as DesignValues, gemm(512, 64, 960), sm90),
+    ).toMatch(/splitK 16 exceeds the 15 K stages/);
+    expect(family.violates({ ...point, splitK: 4 } as unknown as DesignValues, BIG, sm90)).toMatch(
+      /workspace of \d+ bytes exceeds/,
+    );
+    expect(
+      family.violates(
+        { ...point, blockN: 256, splitK: 2 } as unknown as DesignValues,
+        gemm(512, 512, 8192),
+        sm90,
+      ),
+    ).toMatch(/at most 64 accumulators/);
+    const rendered = family.render(point as unknown as DesignValues, narrow, sm90);
+    // 8 splits of 512x64 fp32 partials, then 8 tiles of 64 rows x 1 consumer: one counter each.
+    expect(rendered.launch.workspaceBytes).toBe(8 * 512 * 64 * 4 + 256);
+    expect(rendered.launch.zeroWorkspace).toBe(true);
+    expect(rendered.launch.grid).toEqual([64, 1, 1]);
+    expect(rendered.source).toContain("constexpr int SPLITS = 8;");
   });
 });
 

@@ -53,6 +53,8 @@ export interface HopperPoint {
   raster: RasterOrder;
   rasterGroup: number;
   epilogue: HopperEpilogue;
+  /** Work units sharing one tile along K; partials meet in the workspace, the last to arrive writes C. */
+  splitK: number;
 }
 
 const DIMENSIONS = [
@@ -101,7 +103,29 @@ const DIMENSIONS = [
       "C stores: direct from the accumulators (4-byte stores), or staged in shared memory and written as 16-byte vectors",
     options: ["direct", "shared"],
   },
+  {
+    name: "splitK",
+    description:
+      "work units that split one tile's K range; their fp32 partials meet in the zeroed workspace and the last unit to arrive (per consumer rows) sums them in order and writes C",
+    options: [1, 2, 4, 8, 16],
+  },
 ] as const satisfies readonly Dimension[];
+
+/** Accumulators per thread above which the split-K reduction spills registers (ptxas, measured). */
+const MAX_SPLIT_K_ACCUMULATORS = 64;
+
+/** Largest split-K workspace (partials and counters): it is zeroed before every launch. */
+export const MAX_HOPPER_WORKSPACE_BYTES = 64 * 1024 * 1024;
+
+/** Workspace of a split-K point: fp32 partials of every split, then one arrival counter per tile part. */
+export function hopperWorkspace(point: HopperPoint, task: Pick<GemmTask, "m" | "n">): number {
+  if (point.splitK <= 1) return 0;
+  const g = hopperGeometry(point);
+  const partials = Math.ceil((point.splitK * task.m * task.n * 4) / 256) * 256;
+  const parts = point.schedule === "ping-pong" ? 1 : point.consumers;
+  const counters = ceilDiv(task.m, g.blockM) * ceilDiv(task.n, point.blockN) * parts * 4;
+  return partials + Math.ceil(counters / 256) * 256;
+}
 
 export function readHopperPoint(values: DesignValues): HopperPoint | string {
   return readTypedPoint<HopperPoint>(DIMENSIONS, values);
@@ -147,9 +171,11 @@ export function hopperGeometry(point: HopperPoint): HopperGeometry {
 export function hopperGrid(point: HopperPoint, task: Pick<GemmTask, "m" | "n">, smCount: number): number {
   const g = hopperGeometry(point);
   const clusterSize = g.clusterM * g.clusterN;
-  const clusterTiles =
-    ceilDiv(ceilDiv(task.m, g.blockM), g.clusterM) * ceilDiv(ceilDiv(task.n, point.blockN), g.clusterN);
-  return Math.max(1, Math.min(clusterTiles, Math.floor(smCount / clusterSize))) * clusterSize;
+  const units =
+    ceilDiv(ceilDiv(task.m, g.blockM), g.clusterM) *
+    ceilDiv(ceilDiv(task.n, point.blockN), g.clusterN) *
+    point.splitK;
+  return Math.max(1, Math.min(units, Math.floor(smCount / clusterSize))) * clusterSize;
 }
 
 export function hopperViolation(point: HopperPoint, task: GemmTask, limits: ArchLimits): string | undefined {
@@ -178,6 +204,17 @@ export function hopperViolation(point: HopperPoint, task: GemmTask, limits: Arch
   const tilesN = ceilDiv(task.n, point.blockN);
   if (g.clusterM === 2 && tilesM < 2) return `a 2x1 cluster needs at least two tile rows (M = ${task.m})`;
   if (g.clusterN === 2 && tilesN < 2) return `a 1x2 cluster needs at least two tile columns (N = ${task.n})`;
+  if (point.splitK > 1) {
+    if (g.accumulatorsPerThread > MAX_SPLIT_K_ACCUMULATORS) {
+      return `split-K keeps at most ${MAX_SPLIT_K_ACCUMULATORS} accumulators per thread (the reduction would spill); this tile has ${g.accumulatorsPerThread}`;
+    }
+    const kTiles = ceilDiv(task.k, HOPPER_BLOCK_K);
+    if (point.splitK > kTiles)
+      return `splitK ${point.splitK} exceeds the ${kTiles} K stages of ${HOPPER_BLOCK_K} (K = ${task.k})`;
+    const workspace = hopperWorkspace(point, task);
+    if (workspace > MAX_HOPPER_WORKSPACE_BYTES)
+      return `split-K workspace of ${workspace} bytes exceeds ${MAX_HOPPER_WORKSPACE_BYTES} (it is zeroed on every launch)`;
+  }
   const bandTiles = point.raster === "m-inner" ? ceilDiv(tilesN, g.clusterN) : ceilDiv(tilesM, g.clusterM);
   if (point.rasterGroup > 1 && point.rasterGroup >= 2 * bandTiles) {
     return `rasterGroup ${point.rasterGroup} is more than twice the ${bandTiles} (cluster) tiles it bands`;
@@ -200,6 +237,7 @@ function renderSource(point: HopperPoint, task: GemmTask): string {
     `cluster ${point.cluster}`,
     `${point.raster} raster, group ${point.rasterGroup}`,
     `${point.epilogue} epilogue`,
+    `split-K ${point.splitK}`,
   ].join(", ");
   // The wgmma call: accumulators are operands 0..n-1, then the two descriptors and the scale-d flag.
   const wgmmaOperands = `{${accumulatorOperands(accumulators, 0)}}, %${accumulators}, %${accumulators + 1}`;
@@ -226,6 +264,7 @@ constexpr bool LINEAR_B = ${linear};
 constexpr bool M_INNER = ${point.raster === "m-inner"};
 constexpr int GROUP = ${point.rasterGroup};
 constexpr bool SHARED_EPILOGUE = ${point.epilogue === "shared"};
+constexpr int SPLITS = ${point.splitK};
 constexpr int THREADS = (CONSUMERS + 1) * 128;
 constexpr int ACC = BN / 2;  // fp32 accumulators per thread per m64 row block
 constexpr int A_STAGE_BYTES = BM * BK * 2;
@@ -378,6 +417,8 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
   // own. Besides keeping the tensor cores to one tile at a time, this keeps each consumer within one phase of
   // the ring's barriers, which parity waits require.
   auto order_barrier = [&](int c) { return barriers + 8 * (2 * STAGES + c); };
+  // Split-K: whether a consumer's unit was the last of its tile part (one flag per consumer).
+  volatile int* split_flags = reinterpret_cast<volatile int*>(shared_raw + (barriers + 8 * (2 * STAGES + 2) - raw));
 
   const int tid = threadIdx.x;
   const int warpgroup = tid / 128;
@@ -403,6 +444,8 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
   const int cluster_rows = (tiles_m + CLUSTER_M - 1) / CLUSTER_M;
   const int cluster_cols = (tiles_n + CLUSTER_N - 1) / CLUSTER_N;
   const int cluster_tiles = cluster_rows * cluster_cols;
+  // Work units: (cluster tile, K split), the splits of one tile consecutive so that they run side by side.
+  const int units = cluster_tiles * SPLITS;
   const int first_tile = blockIdx.x / CLUSTER;
   const int tile_step = gridDim.x / CLUSTER;
   const int k_tiles = (K + BK - 1) / BK;
@@ -413,12 +456,15 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
     if (tid == 0) {
       int stage = 0;
       uint32_t phase = 0;
-      for (int t = first_tile; t < cluster_tiles; t += tile_step) {
+      for (int u = first_tile; u < units; u += tile_step) {
+        const int t = u / SPLITS;
+        const int split = u - t * SPLITS;
         int cm, cn;
         tile_coordinates(t, cluster_rows, cluster_cols, cm, cn);
         const int m0 = (cm * CLUSTER_M + rank_m) * BM;
         const int n0 = (cn * CLUSTER_N + rank_n) * BN;
-        for (int kt = 0; kt < k_tiles; ++kt) {
+        const int kt_end = static_cast<int>((static_cast<long long>(split + 1) * k_tiles) / SPLITS);
+        for (int kt = static_cast<int>((static_cast<long long>(split) * k_tiles) / SPLITS); kt < kt_end; ++kt) {
           barrier_wait(empty_barrier(stage), phase ^ 1);
           const uint32_t full = full_barrier(stage);
           barrier_expect_bytes(full, STAGE_BYTES);
@@ -465,9 +511,13 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
     uint32_t slot = 0;
     int sequence = 0;
     uint32_t turn = 0;  // tiles this consumer has taken
-    for (int t = first_tile; t < cluster_tiles; t += tile_step, ++sequence) {
+    for (int u = first_tile; u < units; u += tile_step, ++sequence) {
+      const int t = u / SPLITS;
+      const int split = u - t * SPLITS;
+      const int kt_begin = static_cast<int>((static_cast<long long>(split) * k_tiles) / SPLITS);
+      const int kt_end = static_cast<int>((static_cast<long long>(split + 1) * k_tiles) / SPLITS);
       if (PING_PONG && (sequence & 1) != consumer) {
-        slot += k_tiles;  // the other consumer's tile
+        slot += kt_end - kt_begin;  // the other consumer's unit
         continue;
       }
       int cm, cn;
@@ -484,7 +534,7 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
         else if (turn > 0) barrier_wait(order_barrier(0), (turn - 1) & 1);
       }
       int previous = -1;
-      for (int kt = 0; kt < k_tiles; ++kt, ++slot) {
+      for (int kt = kt_begin; kt < kt_end; ++kt, ++slot) {
         const int stage = static_cast<int>(slot % STAGES);
         barrier_wait(full_barrier(stage), (slot / STAGES) & 1);
         const uint32_t a_stage = ring + stage * STAGE_BYTES + (PING_PONG ? 0 : consumer * WM * 128);
@@ -520,6 +570,59 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
       const int tile_row = m0 + (PING_PONG ? 0 : consumer * WM);
       const int row_base = tile_row + warp * 16 + lane / 4;
       const int col_base = n0 + 2 * (lane % 4);
+      if constexpr (SPLITS > 1) {
+        // Split-K: write this unit's fp32 partials; the last unit of the tile part to arrive sums every split's
+        // partials in split order and goes on to write C. Tiles of a cluster that fall outside C do nothing.
+        if (m0 >= M || n0 >= N) continue;
+        float* partials = reinterpret_cast<float*>(workspace);
+        const size_t plane = static_cast<size_t>(M) * N;
+        int* counters = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(workspace) +
+                                               (static_cast<size_t>(SPLITS) * plane * 4 + 255) / 256 * 256);
+        const int part = ((m0 / BM) * tiles_n + n0 / BN) * (PING_PONG ? 1 : CONSUMERS) + (PING_PONG ? 0 : consumer);
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int row = row_base + mi * 64 + 8 * h;
+            if (row >= M) continue;
+            float* out = partials + static_cast<size_t>(split) * plane + static_cast<size_t>(row) * N;
+#pragma unroll
+            for (int j = 0; j < BN / 8; ++j) {
+              const int col = col_base + 8 * j;
+              if (col < N) __stcg(reinterpret_cast<float2*>(out + col), make_float2(acc[mi][4 * j + 2 * h], acc[mi][4 * j + 2 * h + 1]));
+            }
+          }
+        __threadfence();
+        named_barrier(3 + consumer);
+        if (thread == 0) split_flags[consumer] = atomicAdd(counters + part, 1) == SPLITS - 1;
+        named_barrier(3 + consumer);
+        if (!split_flags[consumer]) continue;
+        __threadfence();
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+          for (int i = 0; i < ACC; ++i) acc[mi][i] = 0.0f;
+#pragma unroll 1
+        for (int z = 0; z < SPLITS; ++z) {
+#pragma unroll
+          for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              const int row = row_base + mi * 64 + 8 * h;
+              if (row >= M) continue;
+              const float* in = partials + static_cast<size_t>(z) * plane + static_cast<size_t>(row) * N;
+#pragma unroll
+              for (int j = 0; j < BN / 8; ++j) {
+                const int col = col_base + 8 * j;
+                if (col < N) {
+                  const float2 v = __ldcg(reinterpret_cast<const float2*>(in + col));
+                  acc[mi][4 * j + 2 * h] += v.x;
+                  acc[mi][4 * j + 2 * h + 1] += v.y;
+                }
+              }
+            }
+        }
+      }
       if constexpr (SHARED_EPILOGUE) {
         __half* tile = epilogue_tiles + consumer * WM * C_ROW;
         named_barrier(1 + consumer);  // the previous tile's copy-out is done
@@ -615,6 +718,8 @@ export const hopperWarpSpecializedFamily: KernelFamily = {
         block: [g.threads, 1, 1],
         dynamicSharedBytes: g.dynamicSharedBytes,
         ...(g.clusterM * g.clusterN > 1 ? { cluster: [g.clusterM * g.clusterN, 1, 1] } : {}),
+        workspaceBytes: hopperWorkspace(point, task),
+        zeroWorkspace: point.splitK > 1,
         tensorMaps: hopperTensorMaps(point, task),
       },
     };
