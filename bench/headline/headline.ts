@@ -23,7 +23,7 @@ import {
   defaultConfig,
   type EvaluationResult,
   type KernelCandidate,
-  loadPlugins,
+  loadPluginObjects,
   resolveNamed,
   type TimingMode,
   TOKENS,
@@ -99,25 +99,11 @@ function describe(candidate: KernelCandidate): string {
 }
 
 const container = createContainer(defaultConfig());
-await loadPlugins(
-  container,
-  [
-    { from: "@kernelforge/plugin-template-generator" },
-    { from: "@kernelforge/plugin-grpo" },
-    {
-      from: "@kernelforge/plugin-nvcc-evaluator",
-      options: { mode: values.mode, samples: Number(values.samples) },
-    },
-  ],
-  {
-    searchDirectories: [],
-    builtins: new Map([
-      ["@kernelforge/plugin-template-generator", { plugin: templateGeneratorPlugin }],
-      ["@kernelforge/plugin-grpo", { plugin: grpoPlugin }],
-      ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }],
-    ]),
-  },
-);
+await loadPluginObjects(container, [
+  { plugin: templateGeneratorPlugin },
+  { plugin: grpoPlugin },
+  { plugin: nvccEvaluatorPlugin, options: { mode: values.mode, samples: Number(values.samples) } },
+]);
 const generator = resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator");
 const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
 const trainer = container.get(TOKENS.policyTrainer);

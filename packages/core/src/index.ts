@@ -73,6 +73,7 @@ export {
   type EventListener,
 } from "./events/event-bus.js";
 export { RunEventBus, type RunEvents, type RunEventType } from "./events/run-events.js";
+export { loadPluginObjects, type PluginObject } from "./plugins/load-plugin-objects.js";
 export { definePlugin, type KernelForgePlugin, pluginOptionsToken } from "./plugins/plugin.js";
 export { PluginLoadError } from "./plugins/plugin-error.js";
 export { type LoadedPlugin, type LoadPluginsOptions, loadPlugins } from "./plugins/plugin-loader.js";

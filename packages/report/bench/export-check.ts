@@ -18,7 +18,7 @@ import {
   createGemmTask,
   defaultConfig,
   type EvaluationRecord,
-  loadPlugins,
+  loadPluginObjects,
   resolveNamed,
   TOKENS,
   taskKey,
@@ -38,20 +38,10 @@ const outDirectory = path.resolve(values.out as string);
 mkdirSync(outDirectory, { recursive: true });
 
 const container = createContainer(defaultConfig());
-await loadPlugins(
-  container,
-  [
-    { from: "@kernelforge/plugin-template-generator", options: { families: [values.family as string] } },
-    { from: "@kernelforge/plugin-nvcc-evaluator", options: { mode: "measured", samples: 10 } },
-  ],
-  {
-    searchDirectories: [],
-    builtins: new Map([
-      ["@kernelforge/plugin-template-generator", { plugin: templateGeneratorPlugin }],
-      ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }],
-    ]),
-  },
-);
+await loadPluginObjects(container, [
+  { plugin: templateGeneratorPlugin, options: { families: [values.family as string] } },
+  { plugin: nvccEvaluatorPlugin, options: { mode: "measured", samples: 10 } },
+]);
 const generator = resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator");
 const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
 const device = (await evaluator.describe()).devices.join(", ");

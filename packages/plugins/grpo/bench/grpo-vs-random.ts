@@ -26,7 +26,7 @@ import {
   type GemmTask,
   type GpuEvaluator,
   type KernelCandidate,
-  loadPlugins,
+  loadPluginObjects,
   type PolicyGroup,
   resolveNamed,
   TOKENS,
@@ -80,20 +80,10 @@ const training = tasks.filter((_, index) => index % every !== every - 1);
 const heldOut = tasks.filter((_, index) => index % every === every - 1);
 
 const container = createContainer(defaultConfig());
-await loadPlugins(
-  container,
-  [
-    { from: "@kernelforge/plugin-template-generator" },
-    { from: "@kernelforge/plugin-nvcc-evaluator", options: { samples: Number(values.samples) } },
-  ],
-  {
-    searchDirectories: [],
-    builtins: new Map([
-      ["@kernelforge/plugin-template-generator", { plugin: templateGeneratorPlugin }],
-      ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }],
-    ]),
-  },
-);
+await loadPluginObjects(container, [
+  { plugin: templateGeneratorPlugin },
+  { plugin: nvccEvaluatorPlugin, options: { samples: Number(values.samples) } },
+]);
 const generator = resolveNamed(
   container,
   TOKENS.kernelGenerator,

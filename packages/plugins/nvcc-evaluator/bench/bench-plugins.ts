@@ -2,15 +2,12 @@ import {
   createContainer,
   defaultConfig,
   type KernelGenerator,
-  loadPlugins,
+  loadPluginObjects,
   resolveNamed,
   TOKENS,
 } from "@kernelforge/core";
 import templateGeneratorPlugin from "@kernelforge/plugin-template-generator";
 import nvccEvaluatorPlugin, { type NvccEvaluator } from "../src/index.js";
-
-const EVALUATOR = "@kernelforge/plugin-nvcc-evaluator";
-const GENERATOR = "@kernelforge/plugin-template-generator";
 
 /**
  * The nvcc evaluator (with `evaluatorOptions`) and the template generator, loaded through the plugin loader
@@ -20,13 +17,10 @@ export async function loadBenchPlugins(
   evaluatorOptions: Record<string, unknown>,
 ): Promise<{ evaluator: NvccEvaluator; generator: KernelGenerator }> {
   const container = createContainer(defaultConfig());
-  await loadPlugins(container, [{ from: GENERATOR }, { from: EVALUATOR, options: evaluatorOptions }], {
-    searchDirectories: [],
-    builtins: new Map([
-      [GENERATOR, { plugin: templateGeneratorPlugin }],
-      [EVALUATOR, { plugin: nvccEvaluatorPlugin }],
-    ]),
-  });
+  await loadPluginObjects(container, [
+    { plugin: templateGeneratorPlugin },
+    { plugin: nvccEvaluatorPlugin, options: evaluatorOptions },
+  ]);
   return {
     evaluator: resolveNamed(
       container,

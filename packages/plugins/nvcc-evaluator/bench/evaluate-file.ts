@@ -17,7 +17,7 @@ import {
   defaultConfig,
   type EvaluationResult,
   launchDescriptorSchema,
-  loadPlugins,
+  loadPluginObjects,
   resolveNamed,
   TOKENS,
   taskKey,
@@ -54,14 +54,9 @@ const config = {
   evaluation: { ...base.evaluation, modes: (values.modes as string).split(",") as ("hot" | "cold")[] },
 };
 const container = createContainer(config);
-await loadPlugins(
-  container,
-  [{ from: "@kernelforge/plugin-nvcc-evaluator", options: { samples: Number(values.samples) } }],
-  {
-    searchDirectories: [],
-    builtins: new Map([["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }]]),
-  },
-);
+await loadPluginObjects(container, [
+  { plugin: nvccEvaluatorPlugin, options: { samples: Number(values.samples) } },
+]);
 const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
 console.log(`device: ${(await evaluator.describe()).devices.join(", ")}; ${inputs.length} candidates`);
 const started = performance.now();

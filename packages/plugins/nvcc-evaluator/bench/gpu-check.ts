@@ -22,7 +22,7 @@ import {
   type GpuEvaluator,
   type KernelCandidate,
   type LaunchDescriptorInput,
-  loadPlugins,
+  loadPluginObjects,
   resolveNamed,
   TOKENS,
 } from "@kernelforge/core";
@@ -254,10 +254,7 @@ if (values["compile-only"]) {
 
 const config = defaultConfig();
 const container = createContainer(config);
-await loadPlugins(container, [{ from: "@kernelforge/plugin-nvcc-evaluator", options: { cacheDirectory } }], {
-  searchDirectories: [],
-  builtins: new Map([["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }]]),
-});
+await loadPluginObjects(container, [{ plugin: nvccEvaluatorPlugin, options: { cacheDirectory } }]);
 const evaluator: GpuEvaluator = resolveNamed(
   container,
   TOKENS.gpuEvaluator,

@@ -18,7 +18,7 @@ import {
   type EvaluationResult,
   type GemmTask,
   type KernelCandidate,
-  loadPlugins,
+  loadPluginObjects,
   resolveNamed,
   TOKENS,
   taskKey,
@@ -49,23 +49,13 @@ mkdirSync(outDirectory, { recursive: true });
 const seed = Number(values.seed);
 
 const container = createContainer(defaultConfig());
-await loadPlugins(
-  container,
-  [
-    {
-      from: "@kernelforge/plugin-template-generator",
-      ...(values.families ? { options: { families: (values.families as string).split(",") } } : {}),
-    },
-    { from: "@kernelforge/plugin-nvcc-evaluator", options: { samples: Number(values.samples) } },
-  ],
+await loadPluginObjects(container, [
   {
-    searchDirectories: [],
-    builtins: new Map([
-      ["@kernelforge/plugin-template-generator", { plugin: templateGeneratorPlugin }],
-      ["@kernelforge/plugin-nvcc-evaluator", { plugin: nvccEvaluatorPlugin }],
-    ]),
+    plugin: templateGeneratorPlugin,
+    ...(values.families ? { options: { families: (values.families as string).split(",") } } : {}),
   },
-);
+  { plugin: nvccEvaluatorPlugin, options: { samples: Number(values.samples) } },
+]);
 const generator = resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator");
 const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
 console.log(`device: ${(await evaluator.describe()).devices.join(", ")}`);
