@@ -5,6 +5,7 @@ import { ConfigError } from "../src/config/config-issue.js";
 import { defaultConfig } from "../src/config/default-config.js";
 import { createContainer, resolveAll } from "../src/container/create-container.js";
 import { TOKENS } from "../src/container/tokens.js";
+import { loadPluginObjects } from "../src/plugins/load-plugin-objects.js";
 import { PluginLoadError } from "../src/plugins/plugin-error.js";
 import { loadPlugins } from "../src/plugins/plugin-loader.js";
 
@@ -145,5 +146,26 @@ describe("loadPlugins", () => {
       entryFile: "(built in)",
     });
     expect(plugins[1]).toMatchObject({ name: "keyword-retriever", kind: "package", packageVersion: "0.1.0" });
+  });
+
+  it("loads plugin objects held by the program under their own names, validating their options", async () => {
+    const staticPlugin = (await import("./fixtures/static-retriever/index.js")).default;
+    const container = createContainer(defaultConfig());
+    const plugins = await loadPluginObjects(container, [{ plugin: staticPlugin, options: { text: "held" } }]);
+    expect(plugins[0]).toMatchObject({
+      name: "static-retriever",
+      specifier: "static-retriever",
+      kind: "builtin",
+      options: { text: "held", limit: 3 },
+    });
+    const [retriever] = resolveAll(container, TOKENS.retriever);
+    const passages = await retriever!.retrieve({ text: "anything", limit: 10 });
+    expect(passages.map((passage) => passage.chunk.text)).toEqual(["held"]);
+    const invalid = await rejection(
+      loadPluginObjects(createContainer(defaultConfig()), [
+        { plugin: staticPlugin, options: { limit: "x" } },
+      ]),
+    );
+    expect(invalid).toBeInstanceOf(ConfigError);
   });
 });
