@@ -337,16 +337,13 @@ for (const { shape, policy: chosen, uniform } of generalization) {
     `| ${shapeName(shape)} | ${flopClass(shape)} | ${chosen.candidate ? describe(chosen.candidate).split(" ")[0] : "none"} | ${policyResult?.status === "ok" ? format(speedup(policyResult, "cold", "cublas")) : (policyResult?.status ?? "–")} | ${policyResult?.status === "ok" ? format(speedup(policyResult, "hot", "cublas")) : "–"} | ${uniform.result?.status === "ok" ? format(speedup(uniform.result, "cold", "cublas")) : (uniform.result?.status ?? "–")} |`,
   );
 }
-const policyCold = generalization
-  .map((entry) =>
-    entry.policy.result?.status === "ok" ? speedup(entry.policy.result, "cold", "cublas") : undefined,
-  )
-  .filter((value): value is number => value !== undefined);
-const uniformCold = generalization
-  .map((entry) =>
-    entry.uniform.result?.status === "ok" ? speedup(entry.uniform.result, "cold", "cublas") : undefined,
-  )
-  .filter((value): value is number => value !== undefined);
+/** The cold speedup over cuBLAS of each correct result; incorrect or missing ones are left out. */
+const correctCold = (results: (EvaluationResult | undefined)[]) =>
+  results
+    .map((result) => (result?.status === "ok" ? speedup(result, "cold", "cublas") : undefined))
+    .filter((value): value is number => value !== undefined);
+const policyCold = correctCold(generalization.map((entry) => entry.policy.result));
+const uniformCold = correctCold(generalization.map((entry) => entry.uniform.result));
 lines.push(
   "",
   `Geomean cold × cuBLAS over the unseen shapes: trained policy ${policyCold.length ? format(geomean(policyCold)) : "–"}× (${policyCold.length}/${generalization.length} correct), one uniform draw ${uniformCold.length ? format(geomean(uniformCold)) : "–"}× (${uniformCold.length}/${generalization.length} correct).`,
