@@ -28,29 +28,13 @@ OUT="$(cd "$OUT" && pwd)"
 export KFORGE_NATIVE_DIR="${KFORGE_NATIVE_DIR:-$PWD/packages/gpu-runner/native}"
 export KFORGE_CACHE_DIR="${KFORGE_CACHE_DIR:-$WORK/cache}"
 
-nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-cat >"$WORK/kforge.config.json" <<CONFIG
-{
-  "plugins": [
-    "@kernelforge/plugin-template-generator",
-    "@kernelforge/plugin-grpo",
-    { "from": "@kernelforge/plugin-nvcc-evaluator", "options": { "mode": "measured", "samples": $SAMPLES } }
-  ],
-  "search": { "rounds": $ROUNDS, "groupSize": $GROUP, "seed": 1 },
-  "archive": { "uri": "./archive" }
-}
-CONFIG
-cp "$WORK/kforge.config.json" "$OUT/kforge.config.json"
-
-echo "== 1. kforge run ($RUN_ID: $(basename "$SHAPES"), $ROUNDS rounds × $GROUP, at most $RUN_SECONDS s)"
-start=$(date +%s)
-(cd "$WORK" && timeout -s INT -k 120 "$RUN_SECONDS" "$NODE" "$TOOLS/kforge.mjs" run --shapes "$SHAPES" \
-  --run-id "$RUN_ID" --json) >"$OUT/run.jsonl" 2>"$OUT/run.stderr"
-run_status=$?
-run_seconds=$(( $(date +%s) - start ))
-echo "run: exit $run_status after $run_seconds s"
-tail -n 1 "$OUT/run.jsonl" | cut -c 1-300
-if ! tail -n 1 "$OUT/run.jsonl" | grep -q '"type":"summary"'; then
+echo "== 1. kforge run, bounded to $RUN_SECONDS s (packages/cli/scripts/gpu-run.sh, search only)"
+SEARCH_ONLY=1 NODE="$NODE" TOOLS="$TOOLS" OUT="$OUT" WORK="$WORK" SHAPES="$SHAPES" ROUNDS="$ROUNDS" GROUP="$GROUP" \
+  SAMPLES="$SAMPLES" RUN_SECONDS="$RUN_SECONDS" RUN_ID="$RUN_ID" MODE=measured bash packages/cli/scripts/gpu-run.sh \
+  | tee "$OUT/search.log"
+run_status=${PIPESTATUS[0]}
+run_seconds=$(sed -n 's/^run took \([0-9]*\) s$/\1/p' "$OUT/search.log")
+if [ "$run_status" -ne 0 ]; then
   echo "the run did not finish with a summary; see $OUT/run.stderr" >&2
   exit 1
 fi

@@ -8,7 +8,8 @@
 #     bash packages/cli/scripts/gpu-run.sh
 #
 # RUN_SECONDS bounds the search: when it is up, the run is interrupted once (SIGINT), finishes the evaluations
-# in flight, archives them and ends as `cancelled` (resumable with `kforge run --resume`).
+# in flight, archives them and ends as `cancelled` (resumable with `kforge run --resume`). SEARCH_ONLY=1 stops
+# after the run (no report, no export): the exit status says whether it ended with its summary.
 #
 # TOOLS holds kforge.mjs and node_modules/@lancedb/... from `node scripts/bundle-gpu-tools.mjs`. The run's
 # archive is kept in $WORK (default: a new temporary directory), so `kforge run --resume` can continue it.
@@ -58,6 +59,7 @@ if [ "$run_status" -ne 0 ] && ! { [ "$run_status" -eq 124 ] && tail -n 1 "$OUT/r
 fi
 echo "run took $(( $(date +%s) - start )) s"
 tail -n 1 "$OUT/run.jsonl" | cut -c 1-400
+[ "${SEARCH_ONLY:-0}" = 1 ] && exit $status
 
 echo "== kforge report"
 kforge report "$RUN_ID" --out "$OUT/report" >"$OUT/report.log" 2>&1 || status=1
