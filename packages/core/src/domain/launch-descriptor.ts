@@ -22,6 +22,14 @@ export const tensorMapRequestSchema = z
   .strict();
 export type TensorMapRequest = z.infer<typeof tensorMapRequestSchema>;
 
+/** A tensor map of A, B or C with an [inner, outer] box: the kind a harness encodes (docs/kernel-abi.md §2.1). */
+export type MatrixTensorMap = TensorMapRequest & { operand: "a" | "b" | "c"; box: [number, number] };
+
+/** Whether a tensor map request is of the kind a harness encodes (not of the workspace, a two-dimensional box). */
+export function isMatrixTensorMap(map: TensorMapRequest): map is MatrixTensorMap {
+  return map.operand !== "workspace" && map.box.length === 2;
+}
+
 /**
  * How the harness launches a candidate: grid and block, dynamic shared memory, optional thread-block cluster,
  * and the host-side needs the candidate declares (a workspace, zeroed before every launch if asked, inside the

@@ -11,11 +11,10 @@ import {
   type GpuEvaluator,
   type KernelCandidate,
   type KernelForgeConfig,
-  KernelForgeError,
   type LaunchDescriptor,
+  type MatrixTensorMap,
   pluginOptionsToken,
   type RunEventBus,
-  type TensorMapRequest,
   TOKENS,
 } from "@kernelforge/core";
 import {
@@ -41,6 +40,7 @@ import { estimateTimings } from "./estimate/estimate-timings.js";
 import { type DeviceHarness, type GpuSession, openGpuSession } from "./gpu-session.js";
 import { type NvccEvaluatorOptions, PLUGIN_NAME } from "./options.js";
 import {
+  type CheckedLaunch,
   checkDescriptorAndSource,
   compileAndInspect,
   type PartialResult,
@@ -366,7 +366,7 @@ export class NvccEvaluator implements GpuEvaluator {
     cubinPath: string,
     candidate: KernelCandidate,
     task: GemmTask,
-    launch: LaunchDescriptor,
+    launch: CheckedLaunch,
     compile: CompileReport,
     signal?: AbortSignal,
   ): Promise<PartialResult> {
@@ -488,18 +488,7 @@ function estimateEnvironment(session: EstimateSession, task: GemmTask): Evaluati
   };
 }
 
-/** A launch's TMA request as the harness protocol carries it (two-dimensional maps of A, B or C only). */
-function toHarnessTensorMap(map: TensorMapRequest): HarnessTensorMap {
-  if (map.operand === "workspace" || map.box.length !== 2) {
-    throw new KernelForgeError(
-      "tensor_map_unsupported",
-      "the harness encodes two-dimensional tensor maps of A, B or C only",
-    );
-  }
-  return {
-    operand: map.operand,
-    box: [map.box[0] as number, map.box[1] as number],
-    swizzle: map.swizzle,
-    interleave: map.interleave,
-  };
+/** A launch's TMA request as the harness protocol carries it. */
+function toHarnessTensorMap(map: MatrixTensorMap): HarnessTensorMap {
+  return { operand: map.operand, box: map.box, swizzle: map.swizzle, interleave: map.interleave };
 }

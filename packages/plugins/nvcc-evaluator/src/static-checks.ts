@@ -5,7 +5,7 @@ import type {
   KernelCandidate,
   LaunchDescriptor,
 } from "@kernelforge/core";
-import { launchDescriptorSchema } from "@kernelforge/core";
+import { isMatrixTensorMap, launchDescriptorSchema, type MatrixTensorMap } from "@kernelforge/core";
 import {
   type CompilePool,
   dumpSass,
@@ -38,10 +38,13 @@ export function rejected(
   return { status, reasonCode, reason };
 }
 
+/** A launch descriptor that passed the checks: its tensor maps are all of the kind the harness encodes. */
+export type CheckedLaunch = LaunchDescriptor & { tensorMaps?: MatrixTensorMap[] };
+
 /** Validates the launch descriptor and screens the source. Needs no tools. */
 export function checkDescriptorAndSource(
   candidate: KernelCandidate,
-): { ok: true; launch: LaunchDescriptor } | { ok: false; failure: PartialResult } {
+): { ok: true; launch: CheckedLaunch } | { ok: false; failure: PartialResult } {
   const launch = launchDescriptorSchema.safeParse(candidate.launch);
   if (!launch.success) {
     return {
@@ -49,9 +52,7 @@ export function checkDescriptorAndSource(
       failure: rejected("launch:invalid", `invalid launch descriptor: ${launch.error.issues[0]?.message}`),
     };
   }
-  const unsupportedMap = launch.data.tensorMaps?.findIndex(
-    (map) => map.operand === "workspace" || map.box.length !== 2,
-  );
+  const unsupportedMap = launch.data.tensorMaps?.findIndex((map) => !isMatrixTensorMap(map));
   if (unsupportedMap !== undefined && unsupportedMap >= 0) {
     return {
       ok: false,
@@ -71,7 +72,8 @@ export function checkDescriptorAndSource(
       ),
     };
   }
-  return { ok: true, launch: launch.data };
+  // Every map passed isMatrixTensorMap above.
+  return { ok: true, launch: launch.data as CheckedLaunch };
 }
 
 /** What compiling and inspecting a candidate needs. */

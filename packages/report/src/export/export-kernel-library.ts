@@ -1,6 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type EvaluationRecord, KernelForgeError, type RunRecord } from "@kernelforge/core";
+import {
+  type EvaluationRecord,
+  isMatrixTensorMap,
+  KernelForgeError,
+  type RunRecord,
+} from "@kernelforge/core";
 import { runMeasurement } from "../measurement.js";
 import { isEligible, selectBest } from "../select-best.js";
 import { orderedTaskKeys, type TaskInfo, taskInfo } from "../task-info.js";
@@ -27,10 +32,7 @@ export const DEFAULT_LIBRARY_NAME = "kforge_hgemm";
 /** Why a candidate that passed every check cannot be exported, or undefined when it can. */
 function unexportable(record: EvaluationRecord): string | undefined {
   const { candidate } = record;
-  const unsupportedMap = candidate.launch.tensorMaps?.find(
-    (map) => map.operand === "workspace" || map.box.length !== 2,
-  );
-  if (unsupportedMap) {
+  if (candidate.launch.tensorMaps?.some((map) => !isMatrixTensorMap(map))) {
     return "it needs a tensor map of the workspace or of more than two dimensions, which the export does not encode";
   }
   if (
