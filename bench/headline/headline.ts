@@ -198,6 +198,13 @@ const summary = Object.fromEntries(
 const statuses: Record<string, number> = {};
 for (const record of records) statuses[record.result.status] = (statuses[record.result.status] ?? 0) + 1;
 
+/** One generalization pick as the raw JSON records it: the kernel, its status and speedups, or null. */
+function pickJson(pick: { candidate?: KernelCandidate; result?: EvaluationResult }) {
+  return pick.candidate
+    ? { kernel: describe(pick.candidate), status: pick.result?.status, speedups: pick.result?.speedups }
+    : null;
+}
+
 const raw = {
   runId,
   device: description.devices,
@@ -229,20 +236,8 @@ const raw = {
   generalization: generalization.map(({ shape, policy: chosen, uniform }) => ({
     shape: shapeName(shape),
     flopClass: flopClass(shape),
-    policy: chosen.candidate
-      ? {
-          kernel: describe(chosen.candidate),
-          status: chosen.result?.status,
-          speedups: chosen.result?.speedups,
-        }
-      : null,
-    uniform: uniform.candidate
-      ? {
-          kernel: describe(uniform.candidate),
-          status: uniform.result?.status,
-          speedups: uniform.result?.speedups,
-        }
-      : null,
+    policy: pickJson(chosen),
+    uniform: pickJson(uniform),
   })),
 };
 writeFileSync(path.join(outDirectory, "headline.json"), JSON.stringify(raw, null, 1));
