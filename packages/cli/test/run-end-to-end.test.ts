@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openRunArchive } from "@kernelforge/archive";
+import { archFlags } from "@kernelforge/gpu-runner";
 import { beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -144,15 +145,11 @@ describe.skipIf(!nvcc)("kforge run, end to end in estimate mode", () => {
     expect(sources.length).toBe(exported.kernels + 2);
     expect(exported.files.some((file) => file.endsWith(".h"))).toBe(true);
     const executable = path.join(out, "example-binary");
-    const build = spawnSync(
-      "nvcc",
-      ["-gencode=arch=compute_90a,code=sm_90a", "-O2", "-I", out, "-o", executable, ...sources],
-      {
-        cwd: out,
-        encoding: "utf8",
-        timeout: 300_000,
-      },
-    );
+    const build = spawnSync("nvcc", [...archFlags("sm90"), "-O2", "-I", out, "-o", executable, ...sources], {
+      cwd: out,
+      encoding: "utf8",
+      timeout: 300_000,
+    });
     expect(build.stderr).not.toMatch(/error/);
     expect(build.status).toBe(0);
     expect(existsSync(executable)).toBe(true);
