@@ -106,9 +106,7 @@ export class DesignSpace {
     while (samples.length < Math.min(count, valid.length) && attempts < count * MAX_POLICY_ATTEMPTS) {
       attempts++;
       const drawn = this.#drawFromPolicy(task, limits, random, policy, seen);
-      if (!drawn) continue;
-      seen.add(serializePoint(drawn.point));
-      samples.push(drawn);
+      if (drawn) samples.push(drawn);
     }
     return samples;
   }
@@ -157,14 +155,14 @@ export class DesignSpace {
   /**
    * One point from the policy: the family first, then its dimensions, redrawn (in that family) until the point
    * is valid and new. Redrawing the family on every invalid point would favour the families whose points are
-   * more often valid over the policy's own family probabilities.
+   * more often valid over the policy's own family probabilities. The drawn point's key is added to `seen`.
    */
   #drawFromPolicy(
     task: GemmTask,
     limits: ArchLimits,
     random: Random,
     policy: SamplingPolicy,
-    seen: ReadonlySet<string>,
+    seen: Set<string>,
   ): SampledPoint | undefined {
     const families = this.familiesFor(task);
     const familyNames = families.map((family) => family.name);
@@ -192,7 +190,9 @@ export class DesignSpace {
         logProbability += Math.log(drawn.probability);
       }
       const point = { family: family.name, values };
-      if (seen.has(serializePoint(point)) || family.violates(values, task, limits) !== undefined) continue;
+      const key = serializePoint(point);
+      if (seen.has(key) || family.violates(values, task, limits) !== undefined) continue;
+      seen.add(key);
       return { point, logProbability, choices };
     }
     return undefined;
