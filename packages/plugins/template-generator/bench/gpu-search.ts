@@ -1,12 +1,14 @@
 /**
  * GPU measurements of the template generator, for any CUDA host (bundled by scripts/bundle-gpu-tools.mjs):
  *
- *   node template-search.mjs correctness [--points 200] [--families a,b] [--out DIR]
+ *   node template-search.mjs correctness [--points 200] [--families a,b] [--restrict f.d=v1|v2 ...] [--out DIR]
  *       renders a seeded sample of points across both families and both layouts on shapes that are not tile
  *       multiples and runs each through the nvcc-evaluator: every one must pass every check.
  *   node template-search.mjs subset [--per-shape 16] [--shapes datasets/shapes/benchmark-subset.json]
- *       [--deadline-seconds 420] [--families a,b] [--out DIR]
+ *       [--deadline-seconds 420] [--families a,b] [--restrict f.d=v1|v2 ...] [--narrow] [--out DIR]
  *       for each shape, the best of a uniform sample of points vs cuBLAS and cuBLASLt autotuned, cold and hot.
+ *       --narrow keeps the shapes with M <= 64 or N <= 64; --restrict narrows a dimension of a family to some of
+ *       its options (a sub-space), e.g. --restrict tensor-core-tile.reduction=cluster.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -36,6 +38,8 @@ const { values, positionals } = parseArgs({
     samples: { type: "string", default: "20" },
     seed: { type: "string", default: "1" },
     families: { type: "string" },
+    restrict: { type: "string", multiple: true },
+    narrow: { type: "boolean", default: false },
     out: { type: "string", default: process.env.OUT ?? "template-search-output" },
   },
 });
@@ -48,12 +52,31 @@ const outDirectory = path.resolve(values.out as string);
 mkdirSync(outDirectory, { recursive: true });
 const seed = Number(values.seed);
 
+/** `family.dimension=v1|v2` flags as the generator's `restrict` option (numeric options as numbers). */
+function parseRestrictions(flags: readonly string[]): Record<string, (string | number)[]> {
+  const restrictions: Record<string, (string | number)[]> = {};
+  for (const flag of flags) {
+    const equals = flag.indexOf("=");
+    if (equals <= 0) {
+      console.error(`--restrict ${flag}: write family.dimension=option1|option2`);
+      process.exit(2);
+    }
+    restrictions[flag.slice(0, equals)] = flag
+      .slice(equals + 1)
+      .split("|")
+      .map((option) => (option !== "" && Number.isFinite(Number(option)) ? Number(option) : option));
+  }
+  return restrictions;
+}
+const restrictions = parseRestrictions((values.restrict as string[] | undefined) ?? []);
+const generatorOptions = {
+  ...(values.families ? { families: (values.families as string).split(",") } : {}),
+  ...(Object.keys(restrictions).length ? { restrict: restrictions } : {}),
+};
+
 const container = createContainer(defaultConfig());
 await loadPluginObjects(container, [
-  {
-    plugin: templateGeneratorPlugin,
-    ...(values.families ? { options: { families: (values.families as string).split(",") } } : {}),
-  },
+  { plugin: templateGeneratorPlugin, options: generatorOptions },
   { plugin: nvccEvaluatorPlugin, options: { samples: Number(values.samples) } },
 ]);
 const generator = resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator");
@@ -156,7 +179,9 @@ interface ShapeEntry {
   layout: "nn" | "linear";
   stratum: string;
 }
-const shapes = (JSON.parse(readFileSync(values.shapes as string, "utf8")) as { shapes: ShapeEntry[] }).shapes;
+const shapes = (
+  JSON.parse(readFileSync(values.shapes as string, "utf8")) as { shapes: ShapeEntry[] }
+).shapes.filter((shape) => !values.narrow || shape.m <= 64 || shape.n <= 64);
 const perShape = Number(values["per-shape"]);
 const deadline = performance.now() + Number(values["deadline-seconds"]) * 1000;
 const rows: Record<string, unknown>[] = [];
@@ -251,6 +276,6 @@ lines.push(
 );
 writeFileSync(
   path.join(outDirectory, "subset.json"),
-  JSON.stringify({ perShape, seed, evaluated, minutes, rows, summary }, null, 1),
+  JSON.stringify({ perShape, seed, generatorOptions, evaluated, minutes, rows, summary }, null, 1),
 );
 console.log(lines.join("\n"));

@@ -15,6 +15,7 @@ import { archLimits } from "./design-space/arch-limits.js";
 import { pointHash } from "./design-space/design-point.js";
 import { DesignSpace } from "./design-space/design-space.js";
 import { createRandom, seedFrom } from "./design-space/random.js";
+import { restrictFamilies } from "./design-space/restrict-family.js";
 import { ALL_FAMILIES } from "./families/all-families.js";
 import { GENERATOR_NAME, PLUGIN_NAME, type TemplateGeneratorOptions } from "./options.js";
 
@@ -39,9 +40,8 @@ export class TemplateGenerator implements KernelGenerator {
         `unknown kernel families ${unknown.join(", ")}; known: ${ALL_FAMILIES.map((family) => family.name).join(", ")}`,
       );
     }
-    this.space = new DesignSpace(
-      wanted ? ALL_FAMILIES.filter((family) => wanted.includes(family.name)) : ALL_FAMILIES,
-    );
+    const families = wanted ? ALL_FAMILIES.filter((family) => wanted.includes(family.name)) : ALL_FAMILIES;
+    this.space = new DesignSpace(options.restrict ? restrictFamilies(families, options.restrict) : families);
   }
 
   async generate(request: GenerationRequest, options: GenerationCallOptions = {}): Promise<GenerationResult> {

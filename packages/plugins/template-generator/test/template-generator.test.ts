@@ -86,6 +86,35 @@ describe("the template generator", () => {
     }
   });
 
+  it("samples a restricted sub-space, and refuses restrictions that name nothing", async () => {
+    const template = await generator({
+      families: ["tensor-core-tile"],
+      restrict: { "tensor-core-tile.reduction": ["cluster"], "tensor-core-tile.splitK": [8, 16] },
+    });
+    const result = await template.generate({
+      task: createGemmTask({ m: 512, n: 64, k: 8192 }),
+      count: 12,
+      round: 0,
+      seed: 5,
+    });
+    expect(result.candidates).toHaveLength(12);
+    for (const candidate of result.candidates) {
+      const values = (candidate.provenance.configuration as { values: Record<string, unknown> }).values;
+      expect(values.reduction).toBe("cluster");
+      expect([8, 16]).toContain(values.splitK);
+      expect(candidate.launch.cluster?.[2]).toBe(values.splitK);
+    }
+    await expect(generator({ restrict: { "no-such.reduction": ["cluster"] } })).rejects.toThrow(
+      /names no family/,
+    );
+    await expect(generator({ restrict: { "tensor-core-tile.nothing": [1] } })).rejects.toThrow(
+      /has no dimension nothing/,
+    );
+    await expect(generator({ restrict: { "tensor-core-tile.reduction": ["atomic"] } })).rejects.toThrow(
+      /"atomic" not among the options/,
+    );
+  });
+
   it("refuses unknown families in its options", async () => {
     await expect(generator({ families: ["no-such-family"] })).rejects.toThrow(
       /unknown kernel families no-such-family/,

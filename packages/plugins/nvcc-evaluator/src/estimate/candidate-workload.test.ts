@@ -126,6 +126,30 @@ describe("the workload of a candidate", () => {
       instruction: "fma",
     });
     expect(workload.registersPerThread).toBeUndefined();
+    expect(workload.splitKPartials).toBeUndefined();
     expect(sources).toEqual({ tile: "grid", instruction: "source", registers: "unknown" });
+  });
+
+  it("knows split-K partials meet in a cluster when the splits form one and there is no workspace", () => {
+    const candidate = { source: "", provenance: { generator: "x", parentIds: [], createdAt: "" } };
+    const task = { m: 512, n: 64, k: 8192, layout: "nn" as const };
+    const clustered = candidateWorkload({
+      candidate,
+      launch: launchDescriptorSchema.parse({ grid: [1, 16, 8], block: [64, 1, 1], cluster: [1, 1, 8] }),
+      task,
+    });
+    expect(clustered.workload).toMatchObject({ splitK: 8, splitKPartials: "cluster" });
+    const serial = candidateWorkload({
+      candidate,
+      launch: launchDescriptorSchema.parse({
+        grid: [1, 16, 8],
+        block: [64, 1, 1],
+        workspaceBytes: 8 * 512 * 64 * 4 + 256,
+        zeroWorkspace: true,
+      }),
+      task,
+    });
+    expect(serial.workload.splitK).toBe(8);
+    expect(serial.workload.splitKPartials).toBeUndefined();
   });
 });

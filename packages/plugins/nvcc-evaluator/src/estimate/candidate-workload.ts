@@ -176,6 +176,10 @@ export function candidateWorkload(input: {
       tileM: Math.max(1, tile.tileM),
       tileN: Math.max(1, tile.tileN),
       splitK: Math.max(1, tile.splitK),
+      // Splits grouped in a cluster with no workspace reduce through distributed shared memory.
+      ...(tile.splitK > 1 && launch.cluster && launch.workspaceBytes === 0
+        ? { splitKPartials: "cluster" as const }
+        : {}),
       blocks: tile.tiles ?? blocks,
       threadsPerBlock: launch.block[0] * launch.block[1] * launch.block[2],
       ...(registers ? { registersPerThread: registers } : {}),

@@ -163,6 +163,14 @@ describe("the cost model", () => {
     );
     expect(split.traffic.partialBytes).toBe(2 * 4 * 1024 * 1024 * 4);
     expect(split.overheadMicroseconds).toBeGreaterThan(plain.overheadMicroseconds);
+    // Partials summed inside a cluster through distributed shared memory cost no memory traffic or round trips.
+    const clustered = modelTime(
+      H100_SXM,
+      tiled(1024, 1024, 8192, { splitK: 4, blocks: 64 * 4, splitKPartials: "cluster" }),
+      cold,
+    );
+    expect(clustered.traffic.partialBytes).toBe(0);
+    expect(clustered.microseconds).toBeLessThan(split.microseconds);
   });
 
   it("floors every wave at one block's chain of memory round trips", () => {

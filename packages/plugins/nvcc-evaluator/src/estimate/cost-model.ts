@@ -22,6 +22,11 @@ export interface KernelWorkload {
   tileN: number;
   /** Blocks that share one C tile along K (1: no split-K). Split-K partials are fp32. */
   splitK: number;
+  /**
+   * Where split-K partials meet: "memory" (written to the workspace and read back, the default) or "cluster"
+   * (the splits of a tile form a thread-block cluster and sum them through distributed shared memory).
+   */
+  splitKPartials?: "memory" | "cluster";
   /** Blocks launched (the grid's product); the work is taken as spread evenly over them. */
   blocks: number;
   threadsPerBlock: number;
@@ -179,7 +184,8 @@ export function traffic(device: DeviceFigures, kernel: KernelWorkload): Traffic 
   const aBytes = 2 * m * k;
   const bBytes = 2 * k * n;
   const cBytes = 2 * m * n;
-  const partialBytes = kernel.splitK > 1 ? 2 * kernel.splitK * m * n * 4 : 0;
+  const partialBytes =
+    kernel.splitK > 1 && kernel.splitKPartials !== "cluster" ? 2 * kernel.splitK * m * n * 4 : 0;
   const partialsSpill = partialBytes / 2 > device.l2Bytes / 2;
   const multicastM = kernel.multicast?.m ?? 1;
   const multicastN = kernel.multicast?.n ?? 1;
@@ -302,7 +308,7 @@ export function modelTime(
 
   // No wave is shorter than the chain of dependent memory round trips of one block: read the operands, write
   // the result, and with split-K also publish the partial, take the arrival counter and read the partials back.
-  const roundTrips = kernel.splitK > 1 ? 4 : 2;
+  const roundTrips = kernel.splitK > 1 && kernel.splitKPartials !== "cluster" ? 4 : 2;
   const blockLatency = roundTrips * device.memoryLatencyMicroseconds * 1e-6;
   let total = 0;
   let compute = 0;

@@ -191,6 +191,37 @@ describe("tensor-core-tile: violates", () => {
     expect(bytes).toBeGreaterThanOrEqual(4 * 17 * 11008 * 4 + Math.ceil(11008 / 128) * 4);
   });
 
+  it("keeps the cluster reduction to sm_90, clusters of at most 16 and direct C stores", () => {
+    const narrow = gemm(512, 64, 8192);
+    const clusterPoint = {
+      blockM: 32,
+      blockN: 64,
+      warpsM: 2,
+      warpsN: 1,
+      stages: 5,
+      reduction: "cluster",
+      storeWidth: 2,
+    } as const;
+    expect(family.violates(variant({ ...clusterPoint, splitK: 8 }), narrow, sm90)).toBeUndefined();
+    expect(family.violates(variant({ ...clusterPoint, splitK: 16 }), narrow, sm90)).toBeUndefined();
+    expect(family.violates(variant({ ...clusterPoint, splitK: 1 }), narrow, sm90)).toMatch(/splitK > 1/);
+    expect(family.violates(variant({ ...clusterPoint, splitK: 8 }), narrow, ARCH_LIMITS.sm80!)).toMatch(
+      /sm_90/,
+    );
+    expect(family.violates(variant({ ...clusterPoint, splitK: 8, storeWidth: 8 }), narrow, sm90)).toMatch(
+      /storeWidth 2/,
+    );
+    // No workspace, so not the serial reduction's workspace bound: a large task may split (its 128x256 fp32
+    // partial tile, 128 KiB, fits in shared memory).
+    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), BIG, sm90)).toMatch(/workspace/);
+    expect(
+      family.violates(variant({ splitK: 2, reduction: "cluster", storeWidth: 2 }), BIG, sm90),
+    ).toBeUndefined();
+    const point = readPoint(variant({ ...clusterPoint, splitK: 8 })) as TensorCoreTilePoint;
+    expect(splitKWorkspace(point, narrow)).toBe(0);
+    expect(geometry(point, "nn").reductionSharedBytes).toBe(32 * 64 * 4);
+  });
+
   it("rejects tiles more than twice the matrix", () => {
     expect(family.violates(variant({ blockM: 128, warpsM: 2 }), gemm(17, 11008, 4096), sm90)).toMatch(
       /twice M/,
@@ -218,6 +249,36 @@ describe("tensor-core-tile: render", () => {
     expect(skinny.source).toContain("constexpr int SPLITS = 4;");
   });
 
+  it("renders the cluster reduction as one cluster of splits per tile, without a workspace", () => {
+    const rendered = family.render(
+      variant({
+        blockM: 32,
+        blockN: 64,
+        warpsM: 2,
+        warpsN: 1,
+        stages: 5,
+        splitK: 8,
+        reduction: "cluster",
+        storeWidth: 2,
+      }),
+      gemm(512, 64, 8192),
+      sm90,
+    );
+    expect(rendered.launch).toMatchObject({
+      grid: [1, 16, 8],
+      block: [64, 1, 1],
+      cluster: [1, 1, 8],
+      workspaceBytes: 0,
+      zeroWorkspace: false,
+    });
+    expect(rendered.source).toContain("constexpr bool CLUSTER_REDUCE = true;");
+    expect(rendered.source).toContain("ld.shared::cluster.v2.f32");
+    expect(rendered.source).toContain("barrier.cluster.arrive.release.aligned");
+    const serial = family.render(variant({}), BIG, sm90);
+    expect(serial.launch.cluster).toBeUndefined();
+    expect(serial.source).toContain("constexpr bool CLUSTER_REDUCE = false;");
+  });
+
   it("refuses to render an invalid point", () => {
     expect(() => family.render(variant({ splitK: 2, reduction: "serial" }), BIG, sm90)).toThrow(/workspace/);
   });
@@ -225,12 +286,43 @@ describe("tensor-core-tile: render", () => {
 
 // A seeded sample over both layouts and awkward shapes, rendered and (where nvcc exists) compiled.
 const random = seeded(0x7c0ffee);
-const SAMPLE = SHAPES.flatMap(([m, n, k]) =>
-  (["nn", "linear"] as const).flatMap((layout) => {
-    const task = gemm(m, n, k, layout);
-    return randomValid(random, task, 2).map((values) => ({ task, values }));
-  }),
-);
+const SAMPLE = [
+  ...SHAPES.flatMap(([m, n, k]) =>
+    (["nn", "linear"] as const).flatMap((layout) => {
+      const task = gemm(m, n, k, layout);
+      return randomValid(random, task, 2).map((values) => ({ task, values }));
+    }),
+  ),
+  // The cluster reduction on an odd N (one-half stores) and with a 16-CTA cluster.
+  {
+    task: gemm(777, 61, 2050, "linear"),
+    values: variant({
+      blockM: 64,
+      blockN: 64,
+      blockK: 32,
+      warpsM: 2,
+      warpsN: 2,
+      stages: 3,
+      splitK: 4,
+      reduction: "cluster",
+      storeWidth: 2,
+      loadWidth: 4,
+    }),
+  },
+  {
+    task: gemm(512, 64, 8192),
+    values: variant({
+      blockM: 128,
+      blockN: 64,
+      warpsM: 4,
+      warpsN: 2,
+      stages: 4,
+      splitK: 16,
+      reduction: "cluster",
+      storeWidth: 2,
+    }),
+  },
+];
 
 describe("tensor-core-tile: sampled points render", () => {
   it("samples at least 12 points across both layouts", () => {
@@ -247,7 +339,8 @@ describe("tensor-core-tile: sampled points render", () => {
       expect(launch.dynamicSharedBytes).toBeLessThanOrEqual(sm90.maxSharedPerBlock);
       expect(launch.block[0] * launch.block[1] * launch.block[2]).toBeLessThanOrEqual(1024);
       expect(launch.grid[1]).toBeLessThanOrEqual(65535);
-      expect(launch.zeroWorkspace).toBe(Number(entry.values.splitK) > 1);
+      expect(launch.zeroWorkspace).toBe(entry.values.reduction === "serial");
+      expect(launch.cluster?.[2] ?? 1).toBe(entry.values.reduction === "cluster" ? entry.values.splitK : 1);
     },
   );
 });

@@ -7,7 +7,9 @@ import { ceilDiv, nextPowerOfTwo, readTypedPoint, requireValidPoint } from "../d
  * The classic sm_80+ tensor-core HGEMM: block tiles staged through shared memory by a multi-stage cp.async
  * pipeline, fragments read with ldmatrix, `mma.sync.m16n8k16` with fp32 accumulators in registers, optional
  * split-K with a serial (last-CTA) reduction through the workspace. Every edge is predicated, so any M, N, K
- * works; the load and store vector widths are constrained by the task's alignment instead.
+ * works; the load and store vector widths are constrained by the task's alignment instead. On sm_90 the splits of
+ * one tile can instead form a thread-block cluster and sum their partials through distributed shared memory,
+ * with no workspace at all.
  */
 
 const ENTRY = "hgemm_tc";
@@ -18,10 +20,13 @@ export const MAX_SPLIT_K_WORKSPACE_BYTES = 64 * 1024 * 1024;
 /** Most fp32 accumulators one thread may hold (a 64×64 warp tile) before register pressure risks spilling. */
 export const MAX_ACCUMULATORS_PER_THREAD = 128;
 
+/** Largest cluster of splits: 16 CTAs is the most an H100 cluster may hold (non-portable above 8). */
+export const MAX_CLUSTER_SPLITS = 16;
+
 /** Registers a thread needs besides accumulators and fragments: addresses, indices, predicates. */
 const REGISTER_OVERHEAD = 44;
 
-export type Reduction = "none" | "serial";
+export type Reduction = "none" | "serial" | "cluster";
 export type Rasterization = "row" | "grouped-8";
 export type SharedLayout = "swizzle" | "pad";
 
@@ -57,8 +62,9 @@ const DIMENSIONS = [
   { name: "splitK", description: "number of CTAs sharing one C tile along K", options: [1, 2, 4, 8, 16] },
   {
     name: "reduction",
-    description: "how split-K partials are combined: none (split 1) or serial (last-arriving CTA sums them)",
-    options: ["none", "serial"],
+    description:
+      "how split-K partials are combined: none (split 1), serial (fp32 partials in the workspace, the last-arriving CTA sums them) or cluster (sm_90: the splits of a tile form a cluster and sum their partials through distributed shared memory, each CTA a slice of the tile)",
+    options: ["none", "serial", "cluster"],
   },
   {
     name: "rasterization",
@@ -103,6 +109,8 @@ export interface TensorCoreTileGeometry {
   estimatedRegisters: number;
   pipelineSharedBytes: number;
   epilogueSharedBytes: number;
+  /** fp32 partial tile a CTA exposes to its cluster (cluster reduction only). */
+  reductionSharedBytes: number;
   dynamicSharedBytes: number;
   staticSharedBytes: number;
 }
@@ -135,6 +143,7 @@ export function geometry(point: TensorCoreTilePoint, layout: GemmTask["layout"])
     layout === "linear" ? point.blockN * (point.blockK + pad) : point.blockK * (point.blockN + pad);
   const pipelineSharedBytes = point.stages * (aStage + bStage) * 2;
   const epilogueSharedBytes = point.storeWidth === 8 ? point.blockM * (point.blockN + 8) * 2 : 0;
+  const reductionSharedBytes = point.reduction === "cluster" ? point.blockM * point.blockN * 4 : 0;
   return {
     threads,
     warpTileM,
@@ -146,14 +155,15 @@ export function geometry(point: TensorCoreTilePoint, layout: GemmTask["layout"])
     estimatedRegisters,
     pipelineSharedBytes,
     epilogueSharedBytes,
-    dynamicSharedBytes: Math.max(pipelineSharedBytes, epilogueSharedBytes),
-    staticSharedBytes: point.splitK > 1 ? 128 : 0,
+    reductionSharedBytes,
+    dynamicSharedBytes: Math.max(pipelineSharedBytes, epilogueSharedBytes, reductionSharedBytes),
+    staticSharedBytes: point.reduction === "serial" ? 128 : 0,
   };
 }
 
 /** Workspace of a split-K point: fp32 partials of every split, then one arrival counter per C tile. */
 export function splitKWorkspace(point: TensorCoreTilePoint, task: Pick<GemmTask, "m" | "n">): number {
-  if (point.splitK <= 1) return 0;
+  if (point.reduction !== "serial") return 0;
   const partials = alignUp(point.splitK * task.m * task.n * 4, 256);
   const tiles = ceilDiv(task.m, point.blockM) * ceilDiv(task.n, point.blockN);
   return partials + alignUp(tiles * 4, 256);
@@ -214,7 +224,15 @@ export function pointViolation(
   if (point.splitK === 1 && point.reduction !== "none")
     return `reduction ${point.reduction} needs splitK > 1`;
   if (point.splitK > 1 && point.reduction === "none")
-    return `splitK ${point.splitK} needs a reduction (serial)`;
+    return `splitK ${point.splitK} needs a reduction (serial or cluster)`;
+  if (point.reduction === "cluster") {
+    if (limits.computeCapability < 90)
+      return `the cluster reduction needs sm_90 (thread-block clusters, distributed shared memory); the target is ${limits.arch}`;
+    if (point.splitK > MAX_CLUSTER_SPLITS)
+      return `a cluster reduction puts the ${point.splitK} splits of a tile in one cluster; at most ${MAX_CLUSTER_SPLITS}`;
+    if (point.storeWidth !== 2)
+      return "the cluster reduction writes C from the reduced fragments: storeWidth 2 (staging through shared memory is not rendered)";
+  }
   if (point.splitK > 1) {
     const kTiles = ceilDiv(task.k, point.blockK);
     if (kTiles < point.splitK) {
@@ -274,6 +292,7 @@ constexpr int WARPS_N = ${point.warpsN};
 constexpr int THREADS = WARPS_M * WARPS_N * 32;
 constexpr int STAGES = ${point.stages};
 constexpr int SPLITS = ${point.splitK};
+constexpr bool CLUSTER_REDUCE = ${point.reduction === "cluster"};  // the splits of a tile form one cluster
 constexpr bool GROUPED = ${point.rasterization === "grouped-8"};
 constexpr bool LINEAR_B = ${task.layout === "linear"};
 constexpr bool SWIZZLE = ${point.smemLayout === "swizzle"};
@@ -326,6 +345,30 @@ __device__ __forceinline__ void cp_async_16(uint32_t dst, const void* src, int b
 
 __device__ __forceinline__ void cp_async_4(uint32_t dst, const void* src, int bytes) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\\n" ::"r"(dst), "l"(src), "r"(bytes) : "memory");
+}
+
+// Cluster reduction helpers (sm_90): the address of the same shared variable in cluster CTA rank, a load from
+// it, and a barrier of the whole cluster that orders every CTA's shared-memory writes before the peers' reads.
+__device__ __forceinline__ uint32_t cluster_address(uint32_t local, uint32_t rank) {
+  uint32_t remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\\n" : "=r"(remote) : "r"(local), "r"(rank));
+  return remote;
+}
+
+__device__ __forceinline__ float2 cluster_load_float2(uint32_t address) {
+  float2 v;
+  asm volatile("ld.shared::cluster.v2.f32 {%0, %1}, [%2];\\n" : "=f"(v.x), "=f"(v.y) : "r"(address) : "memory");
+  return v;
+}
+
+__device__ __forceinline__ void cluster_sync() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\\nbarrier.cluster.wait.acquire.aligned;\\n" ::: "memory");
+}
+
+__device__ __forceinline__ uint32_t cluster_rank() {
+  uint32_t rank;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;\\n" : "=r"(rank));
+  return rank;
 }
 
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\\n" ::: "memory"); }
@@ -595,7 +638,62 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
   const int frag_row = warp_m * WTM + (lane >> 2);
   const int frag_col = warp_n * WTN + (lane & 3) * 2;
 
-  if constexpr (SPLITS > 1) {
+  if constexpr (CLUSTER_REDUCE) {
+    // Cluster split-K: the SPLITS CTAs of a tile are one cluster. Each exposes its fp32 partial tile in its own
+    // shared memory (pair p of thread t at p * THREADS + t), then CTA r sums slice r of the tile's pairs over
+    // every CTA of the cluster, in rank (= K split) order, and writes those C elements. No workspace.
+    __syncthreads();  // every warp finished reading the pipeline stages the partial tile reuses
+    constexpr int PAIRS = MI * NI * 2;
+    float2* partial = reinterpret_cast<float2*>(shared_raw);
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+      for (int ni = 0; ni < NI; ++ni)
+#pragma unroll
+        for (int h = 0; h < 2; ++h)
+          partial[((mi * NI + ni) * 2 + h) * THREADS + tid] = make_float2(acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+    cluster_sync();
+    const int rank = static_cast<int>(cluster_rank());
+    constexpr int TOTAL = PAIRS * THREADS;
+    const int begin = (rank * TOTAL) / SPLITS;
+    const int end = ((rank + 1) * TOTAL) / SPLITS;
+    const uint32_t local = shared_address(partial);
+    uint32_t peers[SPLITS];
+#pragma unroll
+    for (int q = 0; q < SPLITS; ++q) peers[q] = cluster_address(local, static_cast<uint32_t>(q));
+    for (int e = begin + tid; e < end; e += THREADS) {
+      float2 sum = make_float2(0.0f, 0.0f);
+#pragma unroll
+      for (int q = 0; q < SPLITS; ++q) {
+        const float2 v = cluster_load_float2(peers[q] + 8u * static_cast<uint32_t>(e));
+        sum.x += v.x;
+        sum.y += v.y;
+      }
+      // Pair e belongs to thread owner's fragment (mi, ni, h): the same row and column it would have written.
+      const int pair = e / THREADS;
+      const int owner = e - pair * THREADS;
+      const int h = pair & 1;
+      const int ni = (pair >> 1) % NI;
+      const int mi = (pair >> 1) / NI;
+      const int owner_warp = owner >> 5;
+      const int owner_lane = owner & 31;
+      const int row = m0 + (owner_warp / WARPS_N) * WTM + (owner_lane >> 2) + mi * 16 + h * 8;
+      const int col = n0 + (owner_warp % WARPS_N) * WTN + (owner_lane & 3) * 2 + ni * 8;
+      if (row < M) {
+        __half* out = C + (static_cast<size_t>(row) * N + col);
+        if constexpr (STORE_VEC == 2) {
+          if (col < N) *reinterpret_cast<__half2*>(out) = __floats2half2_rn(sum.x, sum.y);
+        } else {
+          if (col < N) out[0] = __float2half_rn(sum.x);
+          if (col + 1 < N) out[1] = __float2half_rn(sum.y);
+        }
+      }
+    }
+    cluster_sync();  // no CTA leaves while a peer may still read its partial tile
+    return;
+  }
+
+  if constexpr (SPLITS > 1 && !CLUSTER_REDUCE) {
     // Serial split-K: every split writes fp32 partials, the last CTA to arrive at the tile sums them in split
     // order and writes C. The arrival counters sit after the partials in the zeroed workspace.
     __shared__ int last_arrival;
@@ -733,7 +831,8 @@ export const tensorCoreTileFamily: KernelFamily = {
   name: "tensor-core-tile",
   description:
     "mma.sync m16n8k16 HGEMM with fp32 accumulators: cp.async multi-stage shared-memory pipeline, ldmatrix " +
-    "fragments, swizzled or padded tiles, predicated edges, optional serial split-K through the workspace",
+    "fragments, swizzled or padded tiles, predicated edges, optional split-K reduced serially through the workspace " +
+    "or (sm_90) through distributed shared memory within a cluster",
   dimensions: DIMENSIONS,
   appliesTo: () => true,
   violates(values, task, limits) {
@@ -751,9 +850,12 @@ export const tensorCoreTileFamily: KernelFamily = {
       launch: {
         grid: [ceilDiv(task.n, point.blockN), ceilDiv(task.m, point.blockM), point.splitK],
         block: [g.threads, 1, 1],
+        ...(point.reduction === "cluster"
+          ? { cluster: [1, 1, point.splitK] as [number, number, number] }
+          : {}),
         dynamicSharedBytes: g.dynamicSharedBytes,
         workspaceBytes,
-        zeroWorkspace: point.splitK > 1,
+        zeroWorkspace: point.reduction === "serial",
       },
     };
   },
