@@ -240,6 +240,17 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
     syncStream(c.stream, "timing references");
   };
   if (k) ensureOutputs(nsets);
+  // Tensor maps are encoded before the timed rounds, for every set the candidate writes (its own C buffer in
+  // place of the set's), so that no host-side encoding delays a timed launch. The arena may hold more sets than
+  // this candidate uses (a previous candidate of the shape grew it): only the first nsets have outputs here.
+  auto encodeTensorMapsForSets = [&]() {
+    if (!d || d->tensorMaps.empty()) return;
+    for (int i = 0; i < nsets; ++i) {
+      BufferSet own = arena.sets[size_t(i)];
+      own.C = outs.c[size_t(i)];
+      tensorMapsFor(*d, t, own);
+    }
+  };
   if (opt.cold) ensureFlushBuffer(c);
   EventPool ev;
   json::Value baselineChecks = json::Value::object();
@@ -259,14 +270,7 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
       res.failure = f;
       return res;
     }
-    // Tensor maps are encoded here, for every set, so that no host-side encoding delays a timed launch.
-    if (!d->tensorMaps.empty()) {
-      for (size_t i = 0; i < arena.sets.size(); ++i) {
-        BufferSet own = arena.sets[i];
-        own.C = outs.c[i];
-        tensorMapsFor(*d, t, own);
-      }
-    }
+    encodeTensorMapsForSets();
     Contender ct;
     ct.name = "candidate";
     Kernel* kk = k;
@@ -336,6 +340,7 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
       if (perRound > nsets) {
         nsets = ensureArena(c, arena, t, wsBytes, perRound);
         ensureOutputs(nsets);
+        encodeTensorMapsForSets();
       }
       if (opt.hot) candidate->batch = std::max(1, std::min(candidate->batch, nsets - cold));
     }
