@@ -2,7 +2,7 @@
  * Checks the export on a GPU host, for any CUDA host with nvcc, make and a GPU (bundled as export-check.mjs by
  * scripts/bundle-gpu-tools.mjs):
  *
- *   node export-check.mjs [--family hopper-warp-specialized] [--count 4] [--out DIR]
+ *   node export-check.mjs [--family hopper-warp-specialized] [--count 4] [--restrict f.d=v1|v2 ...] [--out DIR]
  *
  * Renders `--count` candidates of one template-generator family for a few shapes (both layouts, not tile
  * multiples), evaluates them with the nvcc evaluator (measured), exports the best correct one per shape with
@@ -24,13 +24,14 @@ import {
   taskKey,
 } from "@kernelforge/core";
 import nvccEvaluatorPlugin from "@kernelforge/plugin-nvcc-evaluator";
-import templateGeneratorPlugin from "@kernelforge/plugin-template-generator";
+import templateGeneratorPlugin, { parseRestrictionFlags } from "@kernelforge/plugin-template-generator";
 import { exportKernelLibrary } from "../src/index.js";
 
 const { values } = parseArgs({
   options: {
     family: { type: "string", default: "hopper-warp-specialized" },
     count: { type: "string", default: "4" },
+    restrict: { type: "string", multiple: true },
     out: { type: "string", default: "export-check-output" },
   },
 });
@@ -39,7 +40,13 @@ mkdirSync(outDirectory, { recursive: true });
 
 const container = createContainer(defaultConfig());
 await loadPluginObjects(container, [
-  { plugin: templateGeneratorPlugin, options: { families: [values.family as string] } },
+  {
+    plugin: templateGeneratorPlugin,
+    options: {
+      families: [values.family as string],
+      restrict: parseRestrictionFlags((values.restrict as string[] | undefined) ?? []),
+    },
+  },
   { plugin: nvccEvaluatorPlugin, options: { mode: "measured", samples: 10 } },
 ]);
 const generator = resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator");

@@ -26,7 +26,7 @@ import {
   taskKey,
 } from "@kernelforge/core";
 import nvccEvaluatorPlugin from "@kernelforge/plugin-nvcc-evaluator";
-import templateGeneratorPlugin from "../src/index.js";
+import templateGeneratorPlugin, { parseRestrictionFlags } from "../src/index.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -52,23 +52,7 @@ const outDirectory = path.resolve(values.out as string);
 mkdirSync(outDirectory, { recursive: true });
 const seed = Number(values.seed);
 
-/** `family.dimension=v1|v2` flags as the generator's `restrict` option (numeric options as numbers). */
-function parseRestrictions(flags: readonly string[]): Record<string, (string | number)[]> {
-  const restrictions: Record<string, (string | number)[]> = {};
-  for (const flag of flags) {
-    const equals = flag.indexOf("=");
-    if (equals <= 0) {
-      console.error(`--restrict ${flag}: write family.dimension=option1|option2`);
-      process.exit(2);
-    }
-    restrictions[flag.slice(0, equals)] = flag
-      .slice(equals + 1)
-      .split("|")
-      .map((option) => (option !== "" && Number.isFinite(Number(option)) ? Number(option) : option));
-  }
-  return restrictions;
-}
-const restrictions = parseRestrictions((values.restrict as string[] | undefined) ?? []);
+const restrictions = parseRestrictionFlags((values.restrict as string[] | undefined) ?? []);
 const generatorOptions = {
   ...(values.families ? { families: (values.families as string).split(",") } : {}),
   ...(Object.keys(restrictions).length ? { restrict: restrictions } : {}),

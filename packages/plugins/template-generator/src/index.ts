@@ -25,6 +25,11 @@ export type {
   RenderedKernel,
 } from "./design-space/kernel-family.js";
 export { createRandom, type Random, seedFrom } from "./design-space/random.js";
+export {
+  type DimensionRestrictions,
+  parseRestrictionFlags,
+  restrictFamilies,
+} from "./design-space/restrict-family.js";
 export { ALL_FAMILIES } from "./families/all-families.js";
 export { GENERATOR_NAME, type TemplateGeneratorOptions, templateGeneratorOptionsSchema } from "./options.js";
 export { TemplateGenerator } from "./template-generator.js";

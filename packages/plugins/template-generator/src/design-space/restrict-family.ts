@@ -58,3 +58,25 @@ export function restrictFamilies(
     };
   });
 }
+
+/**
+ * Restrictions from command-line flags `<family>.<dimension>=<option>|<option>...` (numeric options become
+ * numbers). Throws, naming the flag and the expected form, for a flag without `=` or without options.
+ */
+export function parseRestrictionFlags(flags: readonly string[]): Record<string, (string | number)[]> {
+  const restrictions: Record<string, (string | number)[]> = {};
+  for (const flag of flags) {
+    const equals = flag.indexOf("=");
+    const options = flag
+      .slice(equals + 1)
+      .split("|")
+      .filter((option) => option !== "");
+    if (equals <= 0 || options.length === 0) {
+      throw new Error(`restriction "${flag}": write <family>.<dimension>=<option>|<option>...`);
+    }
+    restrictions[flag.slice(0, equals)] = options.map((option) =>
+      Number.isFinite(Number(option)) ? Number(option) : option,
+    );
+  }
+  return restrictions;
+}

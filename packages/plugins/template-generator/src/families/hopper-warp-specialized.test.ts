@@ -182,6 +182,30 @@ describe("hopper-warp-specialized: render", () => {
     expect(nn.source).toMatch(/m64n256k16\.f32\.f16\.f16 .*, p, 1, 1, 0, 1;/);
   });
 
+  it("stores C with TMA from swizzled staging boxes, declaring C's tensor map, with the TMA epilogue", () => {
+    const point = { ...large, stages: 3, epilogue: "tma" } as const;
+    const rendered = family.render(point as unknown as DesignValues, gemm(4104, 4088, 1016, "linear"), sm90);
+    const launch = launchDescriptorSchema.parse(rendered.launch);
+    expect(launch.tensorMaps?.[2]).toEqual({
+      operand: "c",
+      box: [64, 64],
+      swizzle: "128B",
+      interleave: "none",
+    });
+    // Three stages of (128 + 256) x 64 halves, and a 64 x 256 staging tile per consumer.
+    expect(hopperGeometry(point).epilogueBytes).toBe(2 * 64 * 256 * 2);
+    expect(launch.dynamicSharedBytes).toBe(3 * 384 * 64 * 2 + 2 * 64 * 256 * 2 + 1280);
+    expect(rendered.source).toContain("const __grid_constant__ TensorMap map_c");
+    expect(rendered.source).toContain("cp.async.bulk.tensor.2d.global.shared::cta.bulk_group");
+    expect(rendered.source).toContain("fence.proxy.async.shared::cta;");
+    expect(rendered.source).toContain("cp.async.bulk.wait_group.read 0;");
+    expect(screenSource(rendered.source, rendered.entry)).toBeUndefined();
+    expect(family.violates(variant({ stages: 4, epilogue: "tma" }), BIG, sm90)).toMatch(/for the epilogue/);
+    const direct = family.render(large as unknown as DesignValues, BIG, sm90);
+    expect(direct.launch.tensorMaps).toHaveLength(2);
+    expect(direct.source).not.toContain("map_c");
+  });
+
   it("never launches more CTAs than tiles, nor more clusters than pairs of SMs", () => {
     expect(hopperGrid({ ...large, cluster: "1x1" }, { m: 128, n: 512 }, 132)).toBe(2);
     expect(hopperGrid(large, { m: 8192, n: 8192 }, 132)).toBe(132);
@@ -206,6 +230,24 @@ const SAMPLE = (
     const task = gemm(m, n, k, layout);
     return randomValid(family, sm90, random, task, 2).map((values) => ({ task, values }));
   }),
+);
+// The TMA epilogue, cooperative and ping-pong, with split-K.
+SAMPLE.push(
+  { task: gemm(4104, 4088, 1016, "linear"), values: variant({ stages: 3, epilogue: "tma" }) },
+  {
+    task: gemm(1000, 1000, 1000),
+    values: variant({
+      schedule: "ping-pong",
+      consumerRows: 128,
+      blockN: 128,
+      epilogue: "tma",
+      cluster: "1x1",
+    }),
+  },
+  {
+    task: gemm(17, 11008, 4096),
+    values: variant({ consumers: 1, blockN: 128, stages: 4, epilogue: "tma", cluster: "1x1", splitK: 4 }),
+  },
 );
 
 const nvcc = await locateNvcc();

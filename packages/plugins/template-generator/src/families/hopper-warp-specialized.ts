@@ -10,8 +10,10 @@ import { ceilDiv, nextPowerOfTwo, readTypedPoint, requireValidPoint } from "../d
  * `wgmma.mma_async` (fp32 accumulators in registers) straight from the swizzled stages through matrix
  * descriptors. The producer warpgroup gives registers back (`setmaxnreg.dec`) and the consumers take them
  * (`setmaxnreg.inc`). A persistent grid walks the output tiles in a rasterized order; thread-block clusters of
- * two CTAs share one operand tile through TMA multicast. The epilogue writes C from registers, or stages the tile
- * in shared memory and writes 16-byte vectors. The harness encodes the tensor maps (see docs/kernel-abi.md).
+ * two CTAs share one operand tile through TMA multicast. The epilogue writes C from registers, stages the tile
+ * in shared memory and writes 16-byte vectors, or stages it 128-byte-swizzled and stores it with TMA, the
+ * consumers going on to the next tile while the copy drains. The harness encodes the tensor maps (see
+ * docs/kernel-abi.md).
  */
 
 const ENTRY = "hgemm_hopper";
@@ -31,7 +33,7 @@ const MAX_ACCUMULATORS_PER_THREAD = 128;
 
 export type ClusterShape = "1x1" | "2x1" | "1x2";
 export type RasterOrder = "m-inner" | "n-inner";
-export type HopperEpilogue = "direct" | "shared";
+export type HopperEpilogue = "direct" | "shared" | "tma";
 export type HopperSchedule = "cooperative" | "ping-pong";
 
 export interface HopperPoint {
@@ -100,8 +102,8 @@ const DIMENSIONS = [
   {
     name: "epilogue",
     description:
-      "C stores: direct from the accumulators (4-byte stores), or staged in shared memory and written as 16-byte vectors",
-    options: ["direct", "shared"],
+      "C stores: direct from the accumulators (4-byte stores), staged in shared memory and written as 16-byte vectors, or staged 128-byte-swizzled and stored by TMA (asynchronously: the consumer goes on to its next tile)",
+    options: ["direct", "shared", "tma"],
   },
   {
     name: "splitK",
@@ -152,7 +154,11 @@ export function hopperGeometry(point: HopperPoint): HopperGeometry {
   const clusterN = point.cluster === "1x2" ? 2 : 1;
   const stageBytes = (blockM + point.blockN) * HOPPER_BLOCK_K * 2;
   const epilogueBytes =
-    point.epilogue === "shared" ? point.consumers * point.consumerRows * (point.blockN + 8) * 2 : 0;
+    point.epilogue === "shared"
+      ? point.consumers * point.consumerRows * (point.blockN + 8) * 2
+      : point.epilogue === "tma"
+        ? point.consumers * point.consumerRows * point.blockN * 2
+        : 0;
   return {
     blockM,
     threads: (point.consumers + 1) * 128,
@@ -264,6 +270,7 @@ constexpr bool LINEAR_B = ${linear};
 constexpr bool M_INNER = ${point.raster === "m-inner"};
 constexpr int GROUP = ${point.rasterGroup};
 constexpr bool SHARED_EPILOGUE = ${point.epilogue === "shared"};
+constexpr bool TMA_EPILOGUE = ${point.epilogue === "tma"};
 constexpr int SPLITS = ${point.splitK};
 constexpr int THREADS = (CONSUMERS + 1) * 128;
 constexpr int ACC = BN / 2;  // fp32 accumulators per thread per m64 row block
@@ -273,6 +280,8 @@ constexpr int STAGE_BYTES = A_STAGE_BYTES + B_STAGE_BYTES;
 constexpr int A_ROWS_LOADED = CLUSTER_N == 2 ? BM / 2 : BM;
 constexpr int B_CHUNKS = BN / 64;  // 64-column boxes of an nn B tile
 constexpr int C_ROW = BN + 8;      // halves per row of a staged C tile
+// Bytes of one consumer's staging area: padded rows (shared epilogue) or 64-column swizzled boxes (TMA).
+constexpr int EPILOGUE_BYTES = SHARED_EPILOGUE ? WM * C_ROW * 2 : TMA_EPILOGUE ? WM * BN * 2 : 0;
 // One arrival per consumer warp that reads a stage, from every CTA of the cluster.
 constexpr uint32_t EMPTY_ARRIVALS = (PING_PONG ? 1 : CONSUMERS) * 4 * CLUSTER;
 
@@ -340,6 +349,14 @@ __device__ __forceinline__ void tma_load_multicast(uint32_t dst, const TensorMap
       : "memory");
 }
 
+// A 64-column box of C from shared memory (128-byte swizzled) to global; TMA clips what falls outside C.
+__device__ __forceinline__ void tma_store(const TensorMap* map, uint32_t src, int c0, int c1) {
+  asm volatile("cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [%0, {%1, %2}], [%3];\\n" ::"l"(
+                   reinterpret_cast<uint64_t>(map)),
+               "r"(c0), "r"(c1), "r"(src)
+               : "memory");
+}
+
 // Shared-memory matrix descriptor, 128-byte swizzle. Addresses and offsets in bytes.
 __device__ __forceinline__ uint64_t matrix_descriptor(uint32_t address, uint32_t leading, uint32_t stride) {
   uint64_t desc = static_cast<uint64_t>((address & 0x3FFFF) >> 4);
@@ -403,14 +420,16 @@ using namespace kf_hopper;
 
 extern "C" __global__ void __launch_bounds__(THREADS, 1)
 ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __restrict__ C, int M, int N, int K,
-         void* workspace, const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b) {
+         void* workspace, const __grid_constant__ TensorMap map_a, const __grid_constant__ TensorMap map_b${point.epilogue === "tma" ? ",\n         const __grid_constant__ TensorMap map_c" : ""}) {
   extern __shared__ unsigned char shared_raw[];
+  // C's tensor map: only the TMA epilogue takes one.
+  const TensorMap* c_map = ${point.epilogue === "tma" ? "&map_c" : "nullptr"};
   // The ring needs 1024-byte alignment for the 128-byte swizzle atoms.
   const uint32_t raw = shared_address(shared_raw);
   const uint32_t ring = (raw + 1023) & ~1023u;
   unsigned char* ring_pointer = shared_raw + (ring - raw);
   __half* epilogue_tiles = reinterpret_cast<__half*>(ring_pointer + STAGES * STAGE_BYTES);
-  const uint32_t barriers = ring + STAGES * STAGE_BYTES + (SHARED_EPILOGUE ? CONSUMERS * WM * C_ROW * 2 : 0);
+  const uint32_t barriers = ring + STAGES * STAGE_BYTES + CONSUMERS * EPILOGUE_BYTES;
   auto full_barrier = [&](int s) { return barriers + 8 * s; };
   auto empty_barrier = [&](int s) { return barriers + 8 * (STAGES + s); };
   // Ping-pong: order_barrier(c) lets consumer c start its next main loop once the other consumer finished its
@@ -623,7 +642,34 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
             }
         }
       }
-      if constexpr (SHARED_EPILOGUE) {
+      if constexpr (TMA_EPILOGUE) {
+        // Stage the tile as BN / 64 boxes of WM rows x 128 bytes, 16-byte chunks XOR-swizzled by row (the layout
+        // of the C map's 128-byte swizzle; the 8 rows one store instruction covers hit distinct banks), then one
+        // thread stores the boxes with TMA. Only the reuse of the staging area waits for those stores to have
+        // read it, at the next tile.
+        const uint32_t staging = ring + STAGES * STAGE_BYTES + consumer * EPILOGUE_BYTES;
+        if (thread == 0) asm volatile("cp.async.bulk.wait_group.read 0;\\n" ::: "memory");
+        named_barrier(1 + consumer);
+#pragma unroll
+        for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+          for (int j = 0; j < BN / 8; ++j)
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              const int r = mi * 64 + warp * 16 + lane / 4 + 8 * h;
+              const uint32_t address = staging + (j / 8) * (WM * 128) + r * 128 + (((j % 8) ^ (r % 8)) << 4) + 4 * (lane % 4);
+              const __half2 value = __floats2half2_rn(acc[mi][4 * j + 2 * h], acc[mi][4 * j + 2 * h + 1]);
+              asm volatile("st.shared.b32 [%0], %1;\\n" ::"r"(address), "r"(*reinterpret_cast<const uint32_t*>(&value))
+                           : "memory");
+            }
+        asm volatile("fence.proxy.async.shared::cta;\\n" ::: "memory");  // the writes, visible to the TMA unit
+        named_barrier(1 + consumer);
+        if (thread == 0 && tile_row < M && n0 < N) {
+#pragma unroll
+          for (int box = 0; box < BN / 64; ++box) tma_store(c_map, staging + box * (WM * 128), n0 + 64 * box, tile_row);
+          asm volatile("cp.async.bulk.commit_group;\\n" ::: "memory");
+        }
+      } else if constexpr (SHARED_EPILOGUE) {
         __half* tile = epilogue_tiles + consumer * WM * C_ROW;
         named_barrier(1 + consumer);  // the previous tile's copy-out is done
 #pragma unroll
@@ -671,6 +717,10 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
       }
     }
   }
+  // The last TMA stores of C complete before the CTA (and its staging area) goes away.
+  if constexpr (TMA_EPILOGUE) {
+    if (warpgroup > 0 && tid % 128 == 0) asm volatile("cp.async.bulk.wait_group 0;\\n" ::: "memory");
+  }
   // No CTA leaves while a peer may still multicast into it or arrive on its barriers.
   __syncwarp();
   cluster_sync();
@@ -678,13 +728,26 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
 `;
 }
 
-/** The two tensor maps the kernel takes: A (K-major boxes) and B (K-major for linear, 64-column boxes for nn). */
+/**
+ * The tensor maps the kernel takes: A (K-major boxes) and B (K-major for linear, 64-column boxes for nn), and C
+ * (64-column boxes of one consumer's rows) with the TMA epilogue.
+ */
 export function hopperTensorMaps(point: HopperPoint, task: Pick<GemmTask, "layout">): TensorMapRequest[] {
   const g = hopperGeometry(point);
   const bBox = task.layout === "linear" ? [HOPPER_BLOCK_K, g.bRowsLoaded] : [64, HOPPER_BLOCK_K];
   return [
     { operand: "a", box: [HOPPER_BLOCK_K, g.aRowsLoaded], swizzle: "128B", interleave: "none" },
     { operand: "b", box: bBox, swizzle: "128B", interleave: "none" },
+    ...(point.epilogue === "tma"
+      ? [
+          {
+            operand: "c" as const,
+            box: [64, point.consumerRows],
+            swizzle: "128B" as const,
+            interleave: "none" as const,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -692,7 +755,7 @@ export const hopperWarpSpecializedFamily: KernelFamily = {
   name: "hopper-warp-specialized",
   description:
     "sm_90a HGEMM: TMA producer warp and wgmma consumer warpgroups over an mbarrier-guarded shared-memory ring, " +
-    "setmaxnreg, persistent rasterized tile scheduler, clusters with TMA multicast, direct or shared-memory epilogue",
+    "setmaxnreg, persistent rasterized tile scheduler, clusters with TMA multicast, direct, shared-memory or TMA-store epilogue",
   dimensions: DIMENSIONS,
   appliesTo: (task) => task.k % 8 === 0 && task.n % 8 === 0,
   violates(values, task, limits) {
