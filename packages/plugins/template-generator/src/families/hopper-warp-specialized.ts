@@ -371,7 +371,7 @@ __device__ __forceinline__ void wgmma(float (&d)[ACC], uint64_t a, uint64_t b) {
       "{\\n.reg .pred p;\\nsetp.ne.b32 p, %${accumulators + 2}, 0;\\n"
       "wgmma.mma_async.sync.aligned.m64n${point.blockN}k16.f32.f16.f16 ${wgmmaOperands}, p, 1, 1, 0, ${linear ? 0 : 1};\\n}\\n"
       : ${wgmmaOutputs}
-      : "l"(a), "l"(b), "r"(1));
+      : "l"(a), "l"(b), "n"(1));
 }
 
 // Keeps the compiler from moving accumulator reads or writes across the asynchronous wgmma boundary.
@@ -440,7 +440,9 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
   volatile int* split_flags = reinterpret_cast<volatile int*>(shared_raw + (barriers + 8 * (2 * STAGES + 2) - raw));
 
   const int tid = threadIdx.x;
-  const int warpgroup = tid / 128;
+  // Read through a shuffle so that the compiler knows it is warp-uniform: the descriptors derived from it then
+  // stay in uniform registers instead of being rebuilt and moved over for every wgmma.
+  const int warpgroup = __shfl_sync(0xffffffffu, tid / 128, 0);
   const uint32_t rank = cluster_rank();
   const int rank_m = static_cast<int>(rank) % CLUSTER_M;
   const int rank_n = static_cast<int>(rank) / CLUSTER_M;
@@ -528,6 +530,11 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
     float acc[MI][ACC];
     // Ring slots are used in the producer's order: slot s is stage s % STAGES in phase (s / STAGES) & 1.
     uint32_t slot = 0;
+    // Stage 0's descriptors; a stage, a k16 step or an m64 row block only adds its byte offset / 16 to them
+    // (the address field is the low 14 bits, and every address stays inside shared memory).
+    const uint64_t a_descriptor = matrix_descriptor(ring + (PING_PONG ? 0 : consumer * WM * 128), 16, 1024);
+    const uint64_t b_descriptor = LINEAR_B ? matrix_descriptor(ring + A_STAGE_BYTES, 16, 1024)
+                                           : matrix_descriptor(ring + A_STAGE_BYTES, 8192, 1024);
     int sequence = 0;
     uint32_t turn = 0;  // tiles this consumer has taken
     for (int u = first_tile; u < units; u += tile_step, ++sequence) {
@@ -553,22 +560,21 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
         else if (turn > 0) barrier_wait(order_barrier(0), (turn - 1) & 1);
       }
       int previous = -1;
+      int stage = static_cast<int>(slot % STAGES);
+      uint32_t phase = (slot / STAGES) & 1;
       for (int kt = kt_begin; kt < kt_end; ++kt, ++slot) {
-        const int stage = static_cast<int>(slot % STAGES);
-        barrier_wait(full_barrier(stage), (slot / STAGES) & 1);
-        const uint32_t a_stage = ring + stage * STAGE_BYTES + (PING_PONG ? 0 : consumer * WM * 128);
-        const uint32_t b_stage = ring + stage * STAGE_BYTES + A_STAGE_BYTES;
+        barrier_wait(full_barrier(stage), phase);
+        const uint64_t stage_offset = static_cast<uint64_t>(stage * (STAGE_BYTES / 16));
         fence_accumulators(acc);
         asm volatile("wgmma.fence.sync.aligned;\\n" ::: "memory");
 #pragma unroll
         for (int ks = 0; ks < BK / 16; ++ks) {
           // A: K-major rows of 128 bytes, 8-row atoms 1024 bytes apart; a k16 step moves 32 bytes inside the atom.
           // B linear: the same, N rows. B nn: N-major, 64-column boxes 8192 bytes apart, a k16 step is 16 rows.
-          const uint64_t b_desc = LINEAR_B ? matrix_descriptor(b_stage + ks * 32, 16, 1024)
-                                           : matrix_descriptor(b_stage + ks * 2048, 8192, 1024);
+          const uint64_t b_desc = b_descriptor + stage_offset + (LINEAR_B ? ks * 32 : ks * 2048) / 16;
 #pragma unroll
           for (int mi = 0; mi < MI; ++mi) {
-            wgmma(acc[mi], matrix_descriptor(a_stage + mi * 64 * 128 + ks * 32, 16, 1024), b_desc);
+            wgmma(acc[mi], a_descriptor + stage_offset + (mi * 64 * 128 + ks * 32) / 16, b_desc);
           }
         }
         asm volatile("wgmma.commit_group.sync.aligned;\\n" ::: "memory");
@@ -576,6 +582,10 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
         fence_accumulators(acc);
         if (previous >= 0) barrier_release(empty_barrier(previous), lane);
         previous = stage;
+        if (++stage == STAGES) {
+          stage = 0;
+          phase ^= 1;
+        }
       }
       if constexpr (PING_PONG) {
         if (lane == 0) asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\\n" ::"r"(order_barrier(1 - consumer)) : "memory");
