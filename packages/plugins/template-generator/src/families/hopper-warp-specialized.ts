@@ -382,6 +382,21 @@ __device__ __forceinline__ void fence_accumulators(float (&d)[MI][ACC]) {
     for (int i = 0; i < ACC; ++i) asm volatile("" : "+f"(d[mi][i])::"memory");
 }
 
+// Calls f(r, c, j, x, y) for each pair of adjacent accumulators a consumer thread holds: (r, c) is the pair's
+// first element inside the consumer's WM x BN part of the tile, j = c / 8 its n8 block (a compile-time constant
+// once unrolled), x and y the two fp32 values (writable). Accumulator d[mi][4j + v] holds row
+// 64 * mi + 16 * warp + lane / 4 (+ 8 for v >= 2), column 8j + 2 * (lane % 4) (+ 1).
+template <typename F>
+__device__ __forceinline__ void for_each_pair(float (&d)[MI][ACC], int warp, int lane, F&& f) {
+#pragma unroll
+  for (int mi = 0; mi < MI; ++mi)
+#pragma unroll
+    for (int j = 0; j < BN / 8; ++j)
+#pragma unroll
+      for (int h = 0; h < 2; ++h)
+        f(mi * 64 + warp * 16 + lane / 4 + 8 * h, 8 * j + 2 * (lane % 4), j, d[mi][4 * j + 2 * h], d[mi][4 * j + 2 * h + 1]);
+}
+
 __device__ __forceinline__ void named_barrier(int id) { asm volatile("bar.sync %0, 128;\\n" ::"r"(id) : "memory"); }
 
 __device__ __forceinline__ uint32_t cluster_rank() {
@@ -660,18 +675,12 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
         const uint32_t staging = ring + STAGES * STAGE_BYTES + consumer * EPILOGUE_BYTES;
         if (thread == 0) asm volatile("cp.async.bulk.wait_group.read 0;\\n" ::: "memory");
         named_barrier(1 + consumer);
-#pragma unroll
-        for (int mi = 0; mi < MI; ++mi)
-#pragma unroll
-          for (int j = 0; j < BN / 8; ++j)
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-              const int r = mi * 64 + warp * 16 + lane / 4 + 8 * h;
-              const uint32_t address = staging + (j / 8) * (WM * 128) + r * 128 + (((j % 8) ^ (r % 8)) << 4) + 4 * (lane % 4);
-              const __half2 value = __floats2half2_rn(acc[mi][4 * j + 2 * h], acc[mi][4 * j + 2 * h + 1]);
-              asm volatile("st.shared.b32 [%0], %1;\\n" ::"r"(address), "r"(*reinterpret_cast<const uint32_t*>(&value))
-                           : "memory");
-            }
+        for_each_pair(acc, warp, lane, [&](int r, int c, int j, float& x, float& y) {
+          // Box j / 8 (= c / 64), row r, 16-byte chunk j % 8 swizzled by r % 8, byte 2 * (c % 8) inside it.
+          const uint32_t address = staging + (j / 8) * (WM * 128) + r * 128 + (((j % 8) ^ (r % 8)) << 4) + 2 * (c % 8);
+          const __half2 value = __floats2half2_rn(x, y);
+          asm volatile("st.shared.b32 [%0], %1;\\n" ::"r"(address), "r"(*reinterpret_cast<const uint32_t*>(&value)) : "memory");
+        });
         asm volatile("fence.proxy.async.shared::cta;\\n" ::: "memory");  // the writes, visible to the TMA unit
         named_barrier(1 + consumer);
         if (thread == 0 && tile_row < M && n0 < N) {
@@ -682,17 +691,9 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
       } else if constexpr (SHARED_EPILOGUE) {
         __half* tile = epilogue_tiles + consumer * WM * C_ROW;
         named_barrier(1 + consumer);  // the previous tile's copy-out is done
-#pragma unroll
-        for (int mi = 0; mi < MI; ++mi)
-#pragma unroll
-          for (int j = 0; j < BN / 8; ++j)
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-              const int r = mi * 64 + warp * 16 + lane / 4 + 8 * h;
-              const int c = 8 * j + 2 * (lane % 4);
-              *reinterpret_cast<__half2*>(tile + r * C_ROW + c) =
-                  __floats2half2_rn(acc[mi][4 * j + 2 * h], acc[mi][4 * j + 2 * h + 1]);
-            }
+        for_each_pair(acc, warp, lane, [&](int r, int c, int, float& x, float& y) {
+          *reinterpret_cast<__half2*>(tile + r * C_ROW + c) = __floats2half2_rn(x, y);
+        });
         named_barrier(1 + consumer);
         constexpr int PER_ROW = BN / 8;
 #pragma unroll 4
