@@ -8,7 +8,9 @@
  *       [--deadline-seconds 420] [--families a,b] [--restrict f.d=v1|v2 ...] [--narrow] [--out DIR]
  *       for each shape, the best of a uniform sample of points vs cuBLAS and cuBLASLt autotuned, cold and hot.
  *       --narrow keeps the shapes with M <= 64 or N <= 64; --restrict narrows a dimension of a family to some of
- *       its options (a sub-space), e.g. --restrict tensor-core-tile.reduction=cluster.
+ *       its options (a sub-space), e.g. --restrict tensor-core-tile.reduction=cluster. --retime N evaluates each
+ *       shape's winner N more times (all checks, fresh timings) and reports the medians of those ratios too: the
+ *       best of a sample is biased upwards by the sample's own noise, the re-timed winner is not.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -40,6 +42,7 @@ const { values, positionals } = parseArgs({
     families: { type: "string" },
     restrict: { type: "string", multiple: true },
     narrow: { type: "boolean", default: false },
+    retime: { type: "string", default: "0" },
     out: { type: "string", default: process.env.OUT ?? "template-search-output" },
   },
 });
@@ -199,6 +202,26 @@ for (const [index, shape] of shapes.entries()) {
   )[0];
   const statuses: Record<string, number> = {};
   for (const entry of results) statuses[entry.result.status] = (statuses[entry.result.status] ?? 0) + 1;
+  const retimes: EvaluationResult[] = [];
+  for (let again = 0; winner && again < Number(values.retime); again++)
+    retimes.push(await evaluator.evaluate(winner.candidate, task));
+  const retimedMedian = (mode: "cold" | "hot", baseline: "cublas" | "cublaslt-autotuned") => {
+    const ratios = retimes
+      .filter((result) => result.status === "ok")
+      .map((result) => result.speedups?.[mode]?.perBaseline[baseline] ?? 0)
+      .sort((a, b) => a - b);
+    return ratios.length ? (ratios[Math.floor((ratios.length - 1) / 2)] as number) : null;
+  };
+  const retimed = retimes.length
+    ? {
+        evaluations: retimes.length,
+        statuses: retimes.map((result) => result.status),
+        coldCublas: retimedMedian("cold", "cublas"),
+        coldLtAutotuned: retimedMedian("cold", "cublaslt-autotuned"),
+        hotCublas: retimedMedian("hot", "cublas"),
+        hotLtAutotuned: retimedMedian("hot", "cublaslt-autotuned"),
+      }
+    : null;
   const row = {
     shape: `${shape.m}x${shape.n}x${shape.k}`,
     layout: shape.layout,
@@ -212,6 +235,7 @@ for (const [index, shape] of shapes.entries()) {
     winner: winner ? describeCandidate(winner.candidate) : null,
     winnerColdMicroseconds: winner?.result.timing?.cold?.candidate.median ?? null,
     cublasColdMicroseconds: winner?.result.timing?.cold?.baselines.cublas?.median ?? null,
+    retimed,
     points: results.map((entry) => ({
       configuration: entry.candidate.provenance.configuration,
       status: entry.result.status,
@@ -221,7 +245,11 @@ for (const [index, shape] of shapes.entries()) {
   };
   rows.push(row);
   console.log(
-    `${row.stratum.padEnd(7)} ${row.shape.padEnd(16)} ${row.layout.padEnd(6)} cold ×${row.coldCublas.toFixed(3)} cuBLAS ×${row.coldLtAutotuned.toFixed(3)} Lt-auto | hot ×${row.hotCublas.toFixed(3)} ×${row.hotLtAutotuned.toFixed(3)}  ${JSON.stringify(statuses)}`,
+    `${row.stratum.padEnd(7)} ${row.shape.padEnd(16)} ${row.layout.padEnd(6)} cold ×${row.coldCublas.toFixed(3)} cuBLAS ×${row.coldLtAutotuned.toFixed(3)} Lt-auto | hot ×${row.hotCublas.toFixed(3)} ×${row.hotLtAutotuned.toFixed(3)}  ${JSON.stringify(statuses)}${
+      retimed
+        ? ` | winner re-timed ${retimed.evaluations}×: cold ×${retimed.coldCublas?.toFixed(3) ?? "-"} ×${retimed.coldLtAutotuned?.toFixed(3) ?? "-"} hot ×${retimed.hotCublas?.toFixed(3) ?? "-"} ×${retimed.hotLtAutotuned?.toFixed(3) ?? "-"}`
+        : ""
+    }`,
   );
 }
 await evaluator.close();
@@ -249,10 +277,30 @@ for (const stratum of strata) {
     winRateColdCublas: selected.filter((row) => (row.coldCublas as number) > 1).length / selected.length,
     worst: { shape: worst.shape, layout: worst.layout, coldCublas: worst.coldCublas },
   };
-  summary[stratum] = entry;
+  // The re-timed winners (medians of their repeated evaluations), where every shape of the stratum has them.
+  const retimedRows = selected.map((row) => row.retimed as Record<string, number | null> | null);
+  const retimedGeomean = (key: string) =>
+    retimedRows.every((retimed) => retimed && (retimed[key] ?? 0) > 0)
+      ? geomean(retimedRows.map((retimed) => retimed?.[key] as number))
+      : null;
+  const retimedSummary = retimedRows.some((retimed) => retimed)
+    ? {
+        geomeanColdCublas: retimedGeomean("coldCublas"),
+        geomeanColdLtAutotuned: retimedGeomean("coldLtAutotuned"),
+        geomeanHotCublas: retimedGeomean("hotCublas"),
+        geomeanHotLtAutotuned: retimedGeomean("hotLtAutotuned"),
+      }
+    : null;
+  summary[stratum] = { ...entry, retimed: retimedSummary };
   lines.push(
     `${stratum.padEnd(9)} ${String(entry.shapes).padStart(6)}  ×${entry.geomeanColdCublas.toFixed(3)} / ×${entry.geomeanColdLtAutotuned.toFixed(3)}            ×${entry.geomeanHotCublas.toFixed(3)} / ×${entry.geomeanHotLtAutotuned.toFixed(3)}     ${(entry.winRateColdCublas * 100).toFixed(0).padStart(3)}%                     ${entry.worst.shape} ${entry.worst.layout} ×${(entry.worst.coldCublas as number).toFixed(3)}`,
   );
+  if (retimedSummary) {
+    const show = (value: number | null) => (value === null ? "-" : `×${value.toFixed(3)}`);
+    lines.push(
+      `${"".padEnd(9)} winners re-timed: cold ${show(retimedSummary.geomeanColdCublas)} / ${show(retimedSummary.geomeanColdLtAutotuned)}   hot ${show(retimedSummary.geomeanHotCublas)} / ${show(retimedSummary.geomeanHotLtAutotuned)}`,
+    );
+  }
 }
 const minutes = (performance.now() - started) / 60_000;
 lines.push(

@@ -157,7 +157,7 @@ export function hopperGeometry(point: HopperPoint): HopperGeometry {
     point.epilogue === "shared"
       ? point.consumers * point.consumerRows * (point.blockN + 8) * 2
       : point.epilogue === "tma"
-        ? point.consumers * point.consumerRows * point.blockN * 2
+        ? point.consumers * 2 * point.consumerRows * 128
         : 0;
   return {
     blockM,
@@ -280,8 +280,9 @@ constexpr int STAGE_BYTES = A_STAGE_BYTES + B_STAGE_BYTES;
 constexpr int A_ROWS_LOADED = CLUSTER_N == 2 ? BM / 2 : BM;
 constexpr int B_CHUNKS = BN / 64;  // 64-column boxes of an nn B tile
 constexpr int C_ROW = BN + 8;      // halves per row of a staged C tile
-// Bytes of one consumer's staging area: padded rows (shared epilogue) or 64-column swizzled boxes (TMA).
-constexpr int EPILOGUE_BYTES = SHARED_EPILOGUE ? WM * C_ROW * 2 : TMA_EPILOGUE ? WM * BN * 2 : 0;
+// Bytes of one consumer's staging area: padded rows (shared epilogue), or two 64-column swizzled boxes that the
+// TMA epilogue fills and stores in turn.
+constexpr int EPILOGUE_BYTES = SHARED_EPILOGUE ? WM * C_ROW * 2 : TMA_EPILOGUE ? 2 * WM * 128 : 0;
 // One arrival per consumer warp that reads a stage, from every CTA of the cluster.
 constexpr uint32_t EMPTY_ARRIVALS = (PING_PONG ? 1 : CONSUMERS) * 4 * CLUSTER;
 
@@ -552,6 +553,7 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
                                            : matrix_descriptor(ring + A_STAGE_BYTES, 8192, 1024);
     int sequence = 0;
     uint32_t turn = 0;  // tiles this consumer has taken
+    [[maybe_unused]] uint32_t stores = 0;  // TMA epilogue: boxes of C staged so far (staging box stores % 2)
     for (int u = first_tile; u < units; u += tile_step, ++sequence) {
       const int t = u / SPLITS;
       const int split = u - t * SPLITS;
@@ -668,25 +670,28 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
         }
       }
       if constexpr (TMA_EPILOGUE) {
-        // Stage the tile as BN / 64 boxes of WM rows x 128 bytes, 16-byte chunks XOR-swizzled by row (the layout
-        // of the C map's 128-byte swizzle; the 8 rows one store instruction covers hit distinct banks), then one
-        // thread stores the boxes with TMA. Only the reuse of the staging area waits for those stores to have
-        // read it, at the next tile.
+        // The tile goes out in BN / 64 boxes of WM rows x 128 bytes, through two staging boxes used in turn: one
+        // thread stores a box with TMA while the consumer fills the other. A box's 16-byte chunks are XOR-swizzled
+        // by row (the C map's 128-byte swizzle; the 8 rows one store instruction covers hit distinct banks).
+        // Before a staging box is refilled, the store that read it (two boxes back) must have finished reading.
         const uint32_t staging = ring + STAGES * STAGE_BYTES + consumer * EPILOGUE_BYTES;
-        if (thread == 0) asm volatile("cp.async.bulk.wait_group.read 0;\\n" ::: "memory");
-        named_barrier(1 + consumer);
-        for_each_pair(acc, warp, lane, [&](int r, int c, int j, float& x, float& y) {
-          // Box j / 8 (= c / 64), row r, 16-byte chunk j % 8 swizzled by r % 8, byte 2 * (c % 8) inside it.
-          const uint32_t address = staging + (j / 8) * (WM * 128) + r * 128 + (((j % 8) ^ (r % 8)) << 4) + 2 * (c % 8);
-          const __half2 value = __floats2half2_rn(x, y);
-          asm volatile("st.shared.b32 [%0], %1;\\n" ::"r"(address), "r"(*reinterpret_cast<const uint32_t*>(&value)) : "memory");
-        });
-        asm volatile("fence.proxy.async.shared::cta;\\n" ::: "memory");  // the writes, visible to the TMA unit
-        named_barrier(1 + consumer);
-        if (thread == 0 && tile_row < M && n0 < N) {
 #pragma unroll
-          for (int box = 0; box < BN / 64; ++box) tma_store(c_map, staging + box * (WM * 128), n0 + 64 * box, tile_row);
-          asm volatile("cp.async.bulk.commit_group;\\n" ::: "memory");
+        for (int box = 0; box < BN / 64; ++box, ++stores) {
+          const uint32_t buffer = staging + (stores % 2) * (WM * 128);
+          if (thread == 0) asm volatile("cp.async.bulk.wait_group.read 1;\\n" ::: "memory");
+          named_barrier(1 + consumer);
+          for_each_pair(acc, warp, lane, [&](int r, int c, int j, float& x, float& y) {
+            if (j / 8 != box) return;  // another box's columns (decided at compile time)
+            const uint32_t address = buffer + r * 128 + (((j % 8) ^ (r % 8)) << 4) + 2 * (c % 8);
+            const __half2 value = __floats2half2_rn(x, y);
+            asm volatile("st.shared.b32 [%0], %1;\\n" ::"r"(address), "r"(*reinterpret_cast<const uint32_t*>(&value)) : "memory");
+          });
+          asm volatile("fence.proxy.async.shared::cta;\\n" ::: "memory");  // the writes, visible to the TMA unit
+          named_barrier(1 + consumer);
+          if (thread == 0) {
+            if (tile_row < M && n0 + 64 * box < N) tma_store(c_map, buffer, n0 + 64 * box, tile_row);
+            asm volatile("cp.async.bulk.commit_group;\\n" ::: "memory");  // one group per box, empty or not
+          }
         }
       } else if constexpr (SHARED_EPILOGUE) {
         __half* tile = epilogue_tiles + consumer * WM * C_ROW;
