@@ -177,6 +177,11 @@ export interface Traffic {
   tilesN: number;
 }
 
+/** Whether the kernel's split-K partials go through memory (written to the workspace and read back). */
+function partialsThroughMemory(kernel: KernelWorkload): boolean {
+  return kernel.splitK > 1 && kernel.splitKPartials !== "cluster";
+}
+
 export function traffic(device: DeviceFigures, kernel: KernelWorkload): Traffic {
   const { m, n, k } = kernel;
   const tilesM = Math.ceil(m / kernel.tileM);
@@ -184,8 +189,7 @@ export function traffic(device: DeviceFigures, kernel: KernelWorkload): Traffic 
   const aBytes = 2 * m * k;
   const bBytes = 2 * k * n;
   const cBytes = 2 * m * n;
-  const partialBytes =
-    kernel.splitK > 1 && kernel.splitKPartials !== "cluster" ? 2 * kernel.splitK * m * n * 4 : 0;
+  const partialBytes = partialsThroughMemory(kernel) ? 2 * kernel.splitK * m * n * 4 : 0;
   const partialsSpill = partialBytes / 2 > device.l2Bytes / 2;
   const multicastM = kernel.multicast?.m ?? 1;
   const multicastN = kernel.multicast?.n ?? 1;
@@ -308,7 +312,7 @@ export function modelTime(
 
   // No wave is shorter than the chain of dependent memory round trips of one block: read the operands, write
   // the result, and with split-K also publish the partial, take the arrival counter and read the partials back.
-  const roundTrips = kernel.splitK > 1 && kernel.splitKPartials !== "cluster" ? 4 : 2;
+  const roundTrips = partialsThroughMemory(kernel) ? 4 : 2;
   const blockLatency = roundTrips * device.memoryLatencyMicroseconds * 1e-6;
   let total = 0;
   let compute = 0;

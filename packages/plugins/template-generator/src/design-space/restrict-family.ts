@@ -52,6 +52,7 @@ export function restrictFamilies(
           ? { ...dimension, options: dimension.options.filter((value) => kept.includes(value)) }
           : dimension;
       }),
+      // Delegated rather than spread: a family may be a class instance whose methods live on its prototype.
       violates: (values, task, limits) => family.violates(values, task, limits),
       render: (values, task, limits) => family.render(values, task, limits),
       appliesTo: (task) => family.appliesTo(task),
