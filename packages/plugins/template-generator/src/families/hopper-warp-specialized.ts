@@ -2,6 +2,7 @@ import type { GemmTask, TensorMapRequest } from "@kernelforge/core";
 import type { ArchLimits } from "../design-space/arch-limits.js";
 import type { DesignValues, Dimension, KernelFamily, RenderedKernel } from "../design-space/kernel-family.js";
 import { ceilDiv, nextPowerOfTwo, readTypedPoint, requireValidPoint } from "../design-space/typed-point.js";
+import { renderStagedTileStore } from "./staged-tile-store.js";
 
 /**
  * The Hopper (sm_90a) HGEMM: warp-specialized and persistent. One producer warp brings A and B tiles into a
@@ -700,18 +701,7 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
           *reinterpret_cast<__half2*>(tile + r * C_ROW + c) = __floats2half2_rn(x, y);
         });
         named_barrier(1 + consumer);
-        constexpr int PER_ROW = BN / 8;
-#pragma unroll 4
-        for (int index = thread; index < WM * PER_ROW; index += 128) {
-          const int r = index / PER_ROW;
-          const int c = (index % PER_ROW) * 8;
-          const int row = tile_row + r;
-          const int col = n0 + c;
-          if (row < M && col < N) {
-            *reinterpret_cast<uint4*>(C + static_cast<size_t>(row) * N + col) =
-                *reinterpret_cast<const uint4*>(tile + r * C_ROW + c);
-          }
-        }
+${renderStagedTileStore({ tile: "tile", rows: "WM", columns: "BN", stride: "C_ROW", rowOrigin: "tile_row", columnOrigin: "n0", thread: "thread", threads: "128", unroll: "#pragma unroll 4", indent: "        " })}
       } else {
 #pragma unroll
         for (int mi = 0; mi < MI; ++mi)

@@ -2,6 +2,7 @@ import type { GemmTask } from "@kernelforge/core";
 import type { ArchLimits } from "../design-space/arch-limits.js";
 import type { DesignValues, Dimension, KernelFamily, RenderedKernel } from "../design-space/kernel-family.js";
 import { ceilDiv, nextPowerOfTwo, readTypedPoint, requireValidPoint } from "../design-space/typed-point.js";
+import { renderStagedTileStore } from "./staged-tile-store.js";
 
 /**
  * The classic sm_80+ tensor-core HGEMM: block tiles staged through shared memory by a multi-stage cp.async
@@ -783,19 +784,7 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
               __floats2half2_rn(acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
         }
     __syncthreads();
-    constexpr int PER_ROW = BN / 8;
-    constexpr int TOTAL = BM * PER_ROW;
-#pragma unroll
-    for (int index = tid; index < TOTAL; index += THREADS) {
-      const int r = index / PER_ROW;
-      const int c = (index % PER_ROW) * 8;
-      const int row = m0 + r;
-      const int col = n0 + c;
-      if (row < M && col < N) {
-        *reinterpret_cast<uint4*>(C + static_cast<size_t>(row) * N + col) =
-            *reinterpret_cast<const uint4*>(cs + r * C_ROW + c);
-      }
-    }
+${renderStagedTileStore({ tile: "cs", rows: "BM", columns: "BN", stride: "C_ROW", rowOrigin: "m0", columnOrigin: "n0", thread: "tid", threads: "THREADS", unroll: "#pragma unroll", indent: "    " })}
   } else {
 #pragma unroll
     for (int mi = 0; mi < MI; ++mi)
