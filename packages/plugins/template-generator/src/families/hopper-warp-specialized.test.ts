@@ -182,6 +182,24 @@ describe("hopper-warp-specialized: render", () => {
     expect(nn.source).toMatch(/m64n256k16\.f32\.f16\.f16 .*, p, 1, 1, 0, 1;/);
   });
 
+  it("stages C in 64 x 64 boxes, so a 256x128 tile of two 128-row consumers keeps four stages", () => {
+    const square = { ...large, consumerRows: 128, blockN: 128, cluster: "1x2", epilogue: "tma" } as const;
+    // Four stages of (256 + 128) x 64 halves and two 8 KB staging boxes per consumer.
+    expect(hopperGeometry(square).dynamicSharedBytes).toBe(4 * 384 * 64 * 2 + 2 * 2 * 64 * 128 + 1280);
+    expect(family.violates(square as unknown as DesignValues, BIG, sm90)).toBeUndefined();
+    expect(hopperTensorMaps(square, { layout: "nn" })[2]?.box).toEqual([64, 64]);
+    const rendered = family.render(square as unknown as DesignValues, BIG, sm90);
+    // Both m64 row blocks of a consumer go out: MI x BN / 64 boxes, the row block in the store's coordinate.
+    expect(rendered.source).toContain("for (int part = 0; part < MI * (BN / 64); ++part, ++stores)");
+    expect(rendered.source).toContain("tma_store(c_map, buffer, n0 + 64 * box, tile_row + 64 * block)");
+  });
+
+  it("prefetches the tensor maps it uses before the first copy", () => {
+    const source = family.render(large as unknown as DesignValues, BIG, sm90).source;
+    expect(source.match(/prefetch\.tensormap/g)?.length).toBe(3);
+    expect(source).toContain("if constexpr (TMA_EPILOGUE)");
+  });
+
   it("stores C with TMA from swizzled staging boxes, declaring C's tensor map, with the TMA epilogue", () => {
     const point = { ...large, stages: 4, epilogue: "tma" } as const;
     const rendered = family.render(point as unknown as DesignValues, gemm(4104, 4088, 1016, "linear"), sm90);

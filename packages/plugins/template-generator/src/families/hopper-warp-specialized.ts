@@ -158,7 +158,7 @@ export function hopperGeometry(point: HopperPoint): HopperGeometry {
     point.epilogue === "shared"
       ? point.consumers * point.consumerRows * (point.blockN + 8) * 2
       : point.epilogue === "tma"
-        ? point.consumers * 2 * point.consumerRows * 128
+        ? point.consumers * 2 * 64 * 128
         : 0;
   return {
     blockM,
@@ -281,9 +281,9 @@ constexpr int STAGE_BYTES = A_STAGE_BYTES + B_STAGE_BYTES;
 constexpr int A_ROWS_LOADED = CLUSTER_N == 2 ? BM / 2 : BM;
 constexpr int B_CHUNKS = BN / 64;  // 64-column boxes of an nn B tile
 constexpr int C_ROW = BN + 8;      // halves per row of a staged C tile
-// Bytes of one consumer's staging area: padded rows (shared epilogue), or two 64-column swizzled boxes that the
+// Bytes of one consumer's staging area: padded rows (shared epilogue), or two 64 x 64 swizzled boxes that the
 // TMA epilogue fills and stores in turn.
-constexpr int EPILOGUE_BYTES = SHARED_EPILOGUE ? WM * C_ROW * 2 : TMA_EPILOGUE ? 2 * WM * 128 : 0;
+constexpr int EPILOGUE_BYTES = SHARED_EPILOGUE ? WM * C_ROW * 2 : TMA_EPILOGUE ? 2 * 64 * 128 : 0;
 // One arrival per consumer warp that reads a stage, from every CTA of the cluster.
 constexpr uint32_t EMPTY_ARRIVALS = (PING_PONG ? 1 : CONSUMERS) * 4 * CLUSTER;
 
@@ -384,9 +384,9 @@ __device__ __forceinline__ void fence_accumulators(float (&d)[MI][ACC]) {
     for (int i = 0; i < ACC; ++i) asm volatile("" : "+f"(d[mi][i])::"memory");
 }
 
-// Calls f(r, c, j, x, y) for each pair of adjacent accumulators a consumer thread holds: (r, c) is the pair's
-// first element inside the consumer's WM x BN part of the tile, j = c / 8 its n8 block (a compile-time constant
-// once unrolled), x and y the two fp32 values (writable). Accumulator d[mi][4j + v] holds row
+// Calls f(mi, r, c, j, x, y) for each pair of adjacent accumulators a consumer thread holds: (r, c) is the pair's
+// first element inside the consumer's WM x BN part of the tile, mi = r / 64 its m64 row block and j = c / 8 its
+// n8 block (both compile-time constants once unrolled), x and y the two fp32 values (writable). Accumulator d[mi][4j + v] holds row
 // 64 * mi + 16 * warp + lane / 4 (+ 8 for v >= 2), column 8j + 2 * (lane % 4) (+ 1).
 template <typename F>
 __device__ __forceinline__ void for_each_pair(float (&d)[MI][ACC], int warp, int lane, F&& f) {
@@ -396,7 +396,8 @@ __device__ __forceinline__ void for_each_pair(float (&d)[MI][ACC], int warp, int
     for (int j = 0; j < BN / 8; ++j)
 #pragma unroll
       for (int h = 0; h < 2; ++h)
-        f(mi * 64 + warp * 16 + lane / 4 + 8 * h, 8 * j + 2 * (lane % 4), j, d[mi][4 * j + 2 * h], d[mi][4 * j + 2 * h + 1]);
+        f(mi, mi * 64 + warp * 16 + lane / 4 + 8 * h, 8 * j + 2 * (lane % 4), j, d[mi][4 * j + 2 * h],
+          d[mi][4 * j + 2 * h + 1]);
 }
 
 __device__ __forceinline__ void named_barrier(int id) { asm volatile("bar.sync %0, 128;\\n" ::"r"(id) : "memory"); }
@@ -465,6 +466,11 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
   const int rank_n = static_cast<int>(rank) / CLUSTER_M;
 
   if (tid == 0) {
+    // The tensor maps' first use is then not a descriptor fetch from parameter memory.
+    asm volatile("prefetch.tensormap [%0];\\n" ::"l"(reinterpret_cast<uint64_t>(&map_a)) : "memory");
+    asm volatile("prefetch.tensormap [%0];\\n" ::"l"(reinterpret_cast<uint64_t>(&map_b)) : "memory");
+    if constexpr (TMA_EPILOGUE)
+      asm volatile("prefetch.tensormap [%0];\\n" ::"l"(reinterpret_cast<uint64_t>(c_map)) : "memory");
     for (int s = 0; s < STAGES; ++s) {
       barrier_init(full_barrier(s), 1);
       barrier_init(empty_barrier(s), EMPTY_ARRIVALS);
@@ -671,33 +677,36 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
         }
       }
       if constexpr (TMA_EPILOGUE) {
-        // The tile goes out in BN / 64 boxes of WM rows x 128 bytes, through two staging boxes used in turn: one
-        // thread stores a box with TMA while the consumer fills the other. A box's 16-byte chunks are XOR-swizzled
-        // by row (the C map's 128-byte swizzle; the 8 rows one store instruction covers hit distinct banks).
-        // Before a staging box is refilled, the store that read it (two boxes back) must have finished reading.
+        // The tile goes out in MI x BN / 64 boxes of 64 rows x 128 bytes, through two staging boxes used in turn:
+        // one thread stores a box with TMA while the consumer fills the other. A box's 16-byte chunks are
+        // XOR-swizzled by row (the C map's 128-byte swizzle; the 8 rows one store instruction covers hit distinct
+        // banks). Before a staging box is refilled, the store that read it (two boxes back) must have finished.
         const uint32_t staging = ring + STAGES * STAGE_BYTES + consumer * EPILOGUE_BYTES;
 #pragma unroll
-        for (int box = 0; box < BN / 64; ++box, ++stores) {
-          const uint32_t buffer = staging + (stores % 2) * (WM * 128);
+        for (int part = 0; part < MI * (BN / 64); ++part, ++stores) {
+          const int block = part / (BN / 64);  // m64 row block
+          const int box = part % (BN / 64);    // 64-column box
+          const uint32_t buffer = staging + (stores % 2) * (64 * 128);
           if (thread == 0) asm volatile("cp.async.bulk.wait_group.read 1;\\n" ::: "memory");
           named_barrier(1 + consumer);
-          for_each_pair(acc, warp, lane, [&](int r, int c, int j, float& x, float& y) {
-            if (j / 8 != box) return;  // another box's columns (decided at compile time)
-            const uint32_t address = buffer + r * 128 + (((j % 8) ^ (r % 8)) << 4) + 2 * (c % 8);
+          for_each_pair(acc, warp, lane, [&](int mi, int r, int c, int j, float& x, float& y) {
+            if (mi != block || j / 8 != box) return;  // another box's part of the tile (decided at compile time)
+            const uint32_t address = buffer + (r % 64) * 128 + (((j % 8) ^ (r % 8)) << 4) + 2 * (c % 8);
             const __half2 value = __floats2half2_rn(x, y);
             asm volatile("st.shared.b32 [%0], %1;\\n" ::"r"(address), "r"(*reinterpret_cast<const uint32_t*>(&value)) : "memory");
           });
           asm volatile("fence.proxy.async.shared::cta;\\n" ::: "memory");  // the writes, visible to the TMA unit
           named_barrier(1 + consumer);
           if (thread == 0) {
-            if (tile_row < M && n0 + 64 * box < N) tma_store(c_map, buffer, n0 + 64 * box, tile_row);
+            if (tile_row + 64 * block < M && n0 + 64 * box < N)
+              tma_store(c_map, buffer, n0 + 64 * box, tile_row + 64 * block);
             asm volatile("cp.async.bulk.commit_group;\\n" ::: "memory");  // one group per box, empty or not
           }
         }
       } else if constexpr (SHARED_EPILOGUE) {
         __half* tile = epilogue_tiles + consumer * WM * C_ROW;
         named_barrier(1 + consumer);  // the previous tile's copy-out is done
-        for_each_pair(acc, warp, lane, [&](int r, int c, int, float& x, float& y) {
+        for_each_pair(acc, warp, lane, [&](int, int r, int c, int, float& x, float& y) {
           *reinterpret_cast<__half2*>(tile + r * C_ROW + c) = __floats2half2_rn(x, y);
         });
         named_barrier(1 + consumer);
@@ -723,9 +732,10 @@ ${renderStagedTileStore({ tile: "tile", rows: "WM", columns: "BN", stride: "C_RO
       }
     }
   }
-  // The last TMA stores of C complete before the CTA (and its staging area) goes away.
+  // The last TMA stores of C have read their staging boxes before the CTA (and its shared memory) goes away. Their
+  // writes to C need not be waited for: they complete before the grid does.
   if constexpr (TMA_EPILOGUE) {
-    if (warpgroup > 0 && tid % 128 == 0) asm volatile("cp.async.bulk.wait_group 0;\\n" ::: "memory");
+    if (warpgroup > 0 && tid % 128 == 0) asm volatile("cp.async.bulk.wait_group.read 0;\\n" ::: "memory");
   }
   // No CTA leaves while a peer may still multicast into it or arrive on its barriers.
   __syncwarp();
@@ -736,7 +746,7 @@ ${renderStagedTileStore({ tile: "tile", rows: "WM", columns: "BN", stride: "C_RO
 
 /**
  * The tensor maps the kernel takes: A (K-major boxes) and B (K-major for linear, 64-column boxes for nn), and C
- * (64-column boxes of one consumer's rows) with the TMA epilogue.
+ * (64 x 64 boxes) with the TMA epilogue.
  */
 export function hopperTensorMaps(point: HopperPoint, task: Pick<GemmTask, "layout">): TensorMapRequest[] {
   const g = hopperGeometry(point);
@@ -748,7 +758,7 @@ export function hopperTensorMaps(point: HopperPoint, task: Pick<GemmTask, "layou
       ? [
           {
             operand: "c" as const,
-            box: [64, point.consumerRows],
+            box: [64, 64],
             swizzle: "128B" as const,
             interleave: "none" as const,
           },
