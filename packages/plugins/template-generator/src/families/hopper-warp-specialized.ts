@@ -29,6 +29,9 @@ const CONSUMER_REGISTERS = 232;
 /** Shared memory the kernel adds to its stages: mbarriers and the slack to align the ring to 1024 bytes. */
 const BARRIER_AND_ALIGNMENT_BYTES = 1024 + 256;
 
+/** Rows and columns of C (fp16, 128 bytes per row) in one TMA-epilogue staging box and store. */
+const C_STORE_BOX = 64;
+
 /** Most fp32 accumulators one consumer thread may hold. */
 const MAX_ACCUMULATORS_PER_THREAD = 128;
 
@@ -158,7 +161,7 @@ export function hopperGeometry(point: HopperPoint): HopperGeometry {
     point.epilogue === "shared"
       ? point.consumers * point.consumerRows * (point.blockN + 8) * 2
       : point.epilogue === "tma"
-        ? point.consumers * 2 * 64 * 128
+        ? point.consumers * 2 * C_STORE_BOX * C_STORE_BOX * 2
         : 0;
   return {
     blockM,
@@ -282,8 +285,8 @@ constexpr int A_ROWS_LOADED = CLUSTER_N == 2 ? BM / 2 : BM;
 constexpr int B_CHUNKS = BN / 64;  // 64-column boxes of an nn B tile
 constexpr int C_ROW = BN + 8;      // halves per row of a staged C tile
 // Bytes of one consumer's staging area: padded rows (shared epilogue), or two 64 x 64 swizzled boxes that the
-// TMA epilogue fills and stores in turn.
-constexpr int EPILOGUE_BYTES = SHARED_EPILOGUE ? WM * C_ROW * 2 : TMA_EPILOGUE ? 2 * 64 * 128 : 0;
+// TMA epilogue fills and stores in turn (the share of the geometry's epilogue bytes).
+constexpr int EPILOGUE_BYTES = ${g.epilogueBytes / point.consumers};
 // One arrival per consumer warp that reads a stage, from every CTA of the cluster.
 constexpr uint32_t EMPTY_ARRIVALS = (PING_PONG ? 1 : CONSUMERS) * 4 * CLUSTER;
 
@@ -386,8 +389,8 @@ __device__ __forceinline__ void fence_accumulators(float (&d)[MI][ACC]) {
 
 // Calls f(mi, r, c, j, x, y) for each pair of adjacent accumulators a consumer thread holds: (r, c) is the pair's
 // first element inside the consumer's WM x BN part of the tile, mi = r / 64 its m64 row block and j = c / 8 its
-// n8 block (both compile-time constants once unrolled), x and y the two fp32 values (writable). Accumulator d[mi][4j + v] holds row
-// 64 * mi + 16 * warp + lane / 4 (+ 8 for v >= 2), column 8j + 2 * (lane % 4) (+ 1).
+// n8 block (both compile-time constants once unrolled), x and y the two fp32 values (writable). Accumulator
+// d[mi][4j + v] holds row 64 * mi + 16 * warp + lane / 4 (+ 8 for v >= 2), column 8j + 2 * (lane % 4) (+ 1).
 template <typename F>
 __device__ __forceinline__ void for_each_pair(float (&d)[MI][ACC], int warp, int lane, F&& f) {
 #pragma unroll
@@ -686,7 +689,7 @@ ${ENTRY}(const __half* __restrict__ A, const __half* __restrict__ B, __half* __r
         for (int part = 0; part < MI * (BN / 64); ++part, ++stores) {
           const int block = part / (BN / 64);  // m64 row block
           const int box = part % (BN / 64);    // 64-column box
-          const uint32_t buffer = staging + (stores % 2) * (64 * 128);
+          const uint32_t buffer = staging + (stores % 2) * (EPILOGUE_BYTES / 2);
           if (thread == 0) asm volatile("cp.async.bulk.wait_group.read 1;\\n" ::: "memory");
           named_barrier(1 + consumer);
           for_each_pair(acc, warp, lane, [&](int mi, int r, int c, int j, float& x, float& y) {
@@ -758,7 +761,7 @@ export function hopperTensorMaps(point: HopperPoint, task: Pick<GemmTask, "layou
       ? [
           {
             operand: "c" as const,
-            box: [64, 64],
+            box: [C_STORE_BOX, C_STORE_BOX],
             swizzle: "128B" as const,
             interleave: "none" as const,
           },
