@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../config/config-schema.js";
 import type { GpuEvaluator } from "../contracts/gpu-evaluator.js";
@@ -273,6 +274,44 @@ describe("RunLoop", () => {
     loop.resume();
     const summary = await done;
     expect(summary.evaluated).toBe(36);
+  });
+
+  it("leaves no abort listener behind on the run's signal after pauses and resumes", async () => {
+    const parts = components();
+    const abort = new AbortController();
+    const loop = new RunLoop(parts, { signal: abort.signal });
+    loop.pause();
+    const done = loop.start(config, "run-pause-listeners");
+    for (let cycle = 0; cycle < 5; cycle++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      loop.resume();
+      loop.pause();
+    }
+    loop.resume();
+    expect((await done).evaluated).toBe(36);
+    expect(getEventListeners(abort.signal, "abort")).toHaveLength(0);
+  });
+
+  it("lets dozens of evaluations listen to the run's signal without Node's listener-leak warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const listenMany = (signal: AbortSignal) => {
+        for (let index = 0; index < 20; index++) signal.addEventListener("abort", () => undefined);
+      };
+      const run = new AbortController();
+      new RunLoop(components(), { signal: run.signal });
+      listenMany(run.signal);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+      // The same on a signal no run loop was given: Node warns, so the check above can see the warning.
+      listenMany(new AbortController().signal);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(warnings).toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("passes the best earlier kernels of the task as contrastive context", async () => {

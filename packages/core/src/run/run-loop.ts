@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { API_VERSION } from "../api-version.js";
 import type { KernelForgeConfig } from "../config/config-schema.js";
 import type { ContextSelector } from "../contracts/context-selector.js";
@@ -113,6 +114,9 @@ export class RunLoop implements RunControl {
   constructor(components: RunComponents, options: RunLoopOptions = {}) {
     this.#components = components;
     this.#options = options;
+    // The run's signal reaches every evaluation, compile and device wait in flight, each listening for the abort
+    // until it ends: dozens at once is the design, not a leak, so Node's warning past ten is turned off for it.
+    if (options.signal) setMaxListeners(0, options.signal);
   }
 
   get paused(): boolean {
@@ -635,11 +639,16 @@ export class RunLoop implements RunControl {
   }
 
   async #waitWhilePaused(): Promise<void> {
-    while (this.#paused && !this.#stopping && !this.#options.signal?.aborted) {
+    const signal = this.#options.signal;
+    while (this.#paused && !this.#stopping && !signal?.aborted) {
+      let onAbort: (() => void) | undefined;
       await new Promise<void>((resolve) => {
+        onAbort = () => resolve();
         this.#resumeWaiters.push(resolve);
-        this.#options.signal?.addEventListener("abort", () => resolve(), { once: true });
+        signal?.addEventListener("abort", onAbort, { once: true });
       });
+      // Woken by a resume, the abort listener would otherwise stay on the signal for the rest of the run.
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
     }
   }
 
