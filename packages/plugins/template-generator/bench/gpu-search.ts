@@ -241,6 +241,8 @@ for (const [index, shape] of shapes.entries()) {
       status: entry.result.status,
       coldCublas: entry.result.speedups?.cold?.perBaseline.cublas ?? null,
       coldMicroseconds: entry.result.timing?.cold?.candidate.median ?? null,
+      hotCublas: entry.result.speedups?.hot?.perBaseline.cublas ?? null,
+      hotMicroseconds: entry.result.timing?.hot?.candidate.median ?? null,
     })),
   };
   rows.push(row);
