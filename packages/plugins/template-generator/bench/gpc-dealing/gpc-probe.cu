@@ -24,21 +24,33 @@ __global__ void where(int* out, long long spin) {
 static int parent[1024];
 static int find(int x) { return parent[x] == x ? x : parent[x] = find(parent[x]); }
 
+// Enough shared memory that only one CTA fits on an SM.
+constexpr int SHARED_BYTES = 200 * 1024;
+
+// The configuration of a launch of `grid` CTAs of 128 threads in clusters of `cluster` CTAs.
+struct ClusterLaunch {
+  cudaLaunchConfig_t config = {};
+  cudaLaunchAttribute attribute[1] = {};
+  ClusterLaunch(int grid, int cluster) {
+    config.gridDim = dim3(grid, 1, 1);
+    config.blockDim = dim3(128, 1, 1);
+    config.dynamicSmemBytes = SHARED_BYTES;
+    attribute[0].id = cudaLaunchAttributeClusterDimension;
+    attribute[0].val.clusterDim.x = cluster;
+    attribute[0].val.clusterDim.y = 1;
+    attribute[0].val.clusterDim.z = 1;
+    config.attrs = attribute;
+    config.numAttrs = 1;
+  }
+  ClusterLaunch(const ClusterLaunch&) = delete;
+  ClusterLaunch& operator=(const ClusterLaunch&) = delete;
+};
+
 static std::vector<int> launch(int grid, int cluster, long long spin) {
   int* out;
   cudaMalloc(&out, grid * sizeof(int));
-  cudaLaunchConfig_t config = {};
-  config.gridDim = dim3(grid, 1, 1);
-  config.blockDim = dim3(128, 1, 1);
-  config.dynamicSmemBytes = 200 * 1024;
-  cudaLaunchAttribute attribute[1];
-  attribute[0].id = cudaLaunchAttributeClusterDimension;
-  attribute[0].val.clusterDim.x = cluster;
-  attribute[0].val.clusterDim.y = 1;
-  attribute[0].val.clusterDim.z = 1;
-  config.attrs = attribute;
-  config.numAttrs = 1;
-  cudaError_t e = cudaLaunchKernelEx(&config, where, out, spin);
+  ClusterLaunch launch_config(grid, cluster);
+  cudaError_t e = cudaLaunchKernelEx(&launch_config.config, where, out, spin);
   if (e == cudaSuccess) e = cudaDeviceSynchronize();
   std::vector<int> host(grid, -1);
   if (e != cudaSuccess) printf("launch grid %d cluster %d: %s\n", grid, cluster, cudaGetErrorString(e));
@@ -48,25 +60,15 @@ static std::vector<int> launch(int grid, int cluster, long long spin) {
 }
 
 int main() {
-  cudaFuncSetAttribute(where, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024);
+  cudaFuncSetAttribute(where, cudaFuncAttributeMaxDynamicSharedMemorySize, SHARED_BYTES);
   cudaFuncSetAttribute(where, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
   int sms = 0;
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
   for (int i = 0; i < 1024; ++i) parent[i] = i;
   for (int size : {16, 8, 4, 2, 16, 8, 4, 2}) {
-    cudaLaunchConfig_t config = {};
-    config.gridDim = dim3(size * 64, 1, 1);
-    config.blockDim = dim3(128, 1, 1);
-    config.dynamicSmemBytes = 200 * 1024;
-    cudaLaunchAttribute attribute[1];
-    attribute[0].id = cudaLaunchAttributeClusterDimension;
-    attribute[0].val.clusterDim.x = size;
-    attribute[0].val.clusterDim.y = 1;
-    attribute[0].val.clusterDim.z = 1;
-    config.attrs = attribute;
-    config.numAttrs = 1;
+    ClusterLaunch probe(size * 64, size);
     int clusters = 0;
-    cudaOccupancyMaxActiveClusters(&clusters, where, &config);
+    cudaOccupancyMaxActiveClusters(&clusters, where, &probe.config);
     printf("cluster %2d: %d co-resident\n", size, clusters);
     if (clusters == 0) continue;
     std::vector<int> smid = launch(size * clusters, size, 2000000);
