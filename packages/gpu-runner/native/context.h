@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -251,7 +252,24 @@ inline unsigned int readGateTimeouts(Context& c) {
   return v;
 }
 
+// How cold mode empties L2 before a timed launch, from KFORGE_COLD_FLUSH: "write" (the default) stores over the
+// flush buffer, leaving L2 full of dirty lines whose write-back then shares DRAM with the timed kernel; "read"
+// loads it, leaving clean lines. Any other value is refused.
+inline const char* coldFlushMode() {
+  const char* mode = std::getenv("KFORGE_COLD_FLUSH");
+  if (!mode || !*mode || std::string(mode) == "write") return "write";
+  if (std::string(mode) == "read") return "read";
+  throw badRequest(std::string("KFORGE_COLD_FLUSH is '") + mode +
+                   "': expected write (the default: the flush stores) or read (the flush loads, leaving L2 clean)");
+}
+
 inline void enqueueFlush(Context& c, uint32_t value) {
+  if (std::string(coldFlushMode()) == "read") {
+    dev::flushRead<<<c.info.smCount * 4, 512, 0, (cudaStream_t)c.stream>>>(
+        reinterpret_cast<const uint4*>(c.flush), c.flushBytes / 16, value, reinterpret_cast<uint32_t*>(c.flush));
+    KF_LAUNCHED(flushRead);
+    return;
+  }
   dev::flushWrite<<<c.info.smCount * 4, 512, 0, (cudaStream_t)c.stream>>>(reinterpret_cast<uint4*>(c.flush),
                                                                           c.flushBytes / 16, value);
   KF_LAUNCHED(flushWrite);

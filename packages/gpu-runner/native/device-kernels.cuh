@@ -287,5 +287,16 @@ __global__ void flushWrite(uint4* p, size_t n16, uint32_t value) {
   for (size_t i = gtid(); i < n16; i += gstride()) p[i] = v;
 }
 
+// The same buffer loaded instead of stored (KFORGE_COLD_FLUSH=read), so L2 is left holding clean lines. The
+// conditional store keeps the loads from being optimized away; it lands, if ever, in the flush buffer itself.
+__global__ void flushRead(const uint4* p, size_t n16, uint32_t value, uint32_t* sink) {
+  uint32_t sum = 0;
+  for (size_t i = gtid(); i < n16; i += gstride()) {
+    const uint4 v = p[i];
+    sum += v.x ^ v.y ^ v.z ^ v.w;
+  }
+  if (sum == value + 0x9e3779b9u) sink[0] = sum;
+}
+
 }  // namespace dev
 }  // namespace kf

@@ -251,7 +251,10 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
       tensorMapsFor(*d, t, own);
     }
   };
-  if (opt.cold) ensureFlushBuffer(c);
+  if (opt.cold) {
+    coldFlushMode();  // refuses an unknown KFORGE_COLD_FLUSH before anything is timed
+    ensureFlushBuffer(c);
+  }
   EventPool ev;
   json::Value baselineChecks = json::Value::object();
 
@@ -489,6 +492,7 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
   rep.set("bufferSets", nsets);
   rep.set("bufferSetsRequested", opt.bufferSets);
   rep.set("flushBytes", opt.cold ? double(c.flushBytes) : 0.0);
+  if (opt.cold) rep.set("coldFlush", std::string(coldFlushMode()));
   rep.set("shuffleSeed", double(opt.shuffleSeed));
   rep.set("gateTimeouts", gateTimeouts);
   rep.set("baselineChecks", baselineChecks);

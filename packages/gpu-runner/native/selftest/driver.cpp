@@ -30,7 +30,7 @@ struct Child {
   FILE* from = nullptr;
 };
 
-Child spawnHarness(bool withoutCublas = false) {
+Child spawnHarness(bool withoutCublas = false, const char* coldFlush = nullptr) {
   int inPipe[2], outPipe[2];
   if (pipe(inPipe) != 0 || pipe(outPipe) != 0) {
     perror("pipe");
@@ -49,6 +49,7 @@ Child spawnHarness(bool withoutCublas = false) {
     close(outPipe[0]);
     close(outPipe[1]);
     if (withoutCublas) setenv("KFORGE_CUBLAS_DISABLE", "1", 1);
+    if (coldFlush) setenv("KFORGE_COLD_FLUSH", coldFlush, 1);
     execl(gHarness.c_str(), gHarness.c_str(), (char*)nullptr);
     perror("exec harness");
     _exit(127);
@@ -523,6 +524,35 @@ int main(int argc, char** argv) {
     record("trap", "error:cuda_sticky_error*", outcome(r),
            std::string("sticky ") + (sticky ? "true" : "false") + ", exit status " + std::to_string(ec));
     record("trap: exit status", "3", std::to_string(ec), "");
+  }
+
+  // -- cold mode's flush, from KFORGE_COLD_FLUSH: "read" times and says so; an unknown value is refused
+  for (const char* flush : {"read", "zero"}) {
+    Child f = spawnHarness(false, flush);
+    std::string h = loadKernel(f, "naive", "hgemm_naive_nn");
+    Value req = Value::object();
+    req.set("op", "time");
+    req.set("handle", h);
+    req.set("task", T);
+    req.set("launch", naiveLaunch(M, N));
+    req.set("samples", 3);
+    Value modes = Value::array();
+    modes.push(Value("cold"));
+    req.set("modes", modes);
+    req.set("baselines", Value::array());
+    Value r = send(f, req);
+    const Value* timingReply = r.get("timing");
+    const std::string reported = timingReply && timingReply->get("coldFlush") ? str(timingReply->get("coldFlush")) : "";
+    if (std::string(flush) == "read") {
+      record("cold flush read: time", "ok, coldFlush=read", outcome(r) + ", coldFlush=" + reported, "");
+    } else {
+      record("cold flush unknown: time", "error:bad_request", outcome(r),
+             str(r.get("error") ? r.get("error")->get("message") : nullptr).substr(0, 80));
+    }
+    Value bye3 = Value::object();
+    bye3.set("op", "shutdown");
+    send(f, bye3);
+    finish(f);
   }
 
   // -- without cuBLAS: fixed tolerance, clear errors for baselines

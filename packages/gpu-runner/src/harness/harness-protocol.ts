@@ -133,6 +133,8 @@ export interface TimingReport {
   warmup: number;
   bufferSets: number;
   flushBytes: number;
+  /** How cold mode emptied L2 (KFORGE_COLD_FLUSH): stores (`write`, the default) or loads (`read`); cold mode only. */
+  coldFlush?: "write" | "read";
   shuffleSeed: number;
   gateTimeouts: number;
   baselineChecks: Record<string, unknown>;

@@ -67,9 +67,11 @@ export async function openGpuSession(
   const cacheDirectory = options.cacheDirectory;
   const build = await buildHarness({ nvcc, arch, ...(cacheDirectory ? { cacheDirectory } : {}) });
   const cublas = await locateCublas();
+  // The harness reads its cold-mode flush from the environment (KFORGE_COLD_FLUSH); the options decide it.
+  const harnessEnv = { ...env, KFORGE_COLD_FLUSH: options.coldFlush };
   const started = await Promise.allSettled(
     gpus.map((gpu) =>
-      startHarness(gpu, build.binary, cublas.found ? cublas.directory : undefined, env, onLog),
+      startHarness(gpu, build.binary, cublas.found ? cublas.directory : undefined, harnessEnv, onLog),
     ),
   );
   const devices: DeviceHarness[] = [];

@@ -38,6 +38,12 @@ export const nvccEvaluatorOptionsSchema = z
     warmup: z.number().int().min(1).max(1_000).default(10),
     /** Input/output buffer sets rotated between launches (estimate mode models the same rotation). */
     bufferSets: z.number().int().min(2).max(64).default(4),
+    /**
+     * How cold mode empties L2 before each timed launch: `write` stores over a buffer of twice the L2 (the
+     * default, as most benchmark tools flush), leaving dirty lines whose write-back shares DRAM with the timed
+     * kernel; `read` loads it, leaving L2 clean. See docs/benchmark-method.md.
+     */
+    coldFlush: z.enum(["write", "read"]).default("write"),
   })
   .strict()
   .refine((options) => options.device === undefined || options.devices === undefined, {

@@ -30,7 +30,7 @@ describe("the nvcc-evaluator plugin", () => {
     expect(plugin).toMatchObject({
       name: "nvcc-evaluator",
       provides: ["gpu-evaluator"],
-      options: { samples: 20, seeds: [1, 2], mode: "auto" },
+      options: { samples: 20, seeds: [1, 2], mode: "auto", coldFlush: "write" },
     });
     const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
     expect(evaluator.name).toBe("nvcc-evaluator");
@@ -55,6 +55,19 @@ describe("the nvcc-evaluator plugin", () => {
         },
       ),
     ).rejects.toThrow(/plugins\[0\]\.options\.devices/);
+    const [reading] = await loadPlugins(
+      createContainer(defaultConfig()),
+      [{ from: packageDirectory, options: { coldFlush: "read" } }],
+      { searchDirectories: [packageDirectory] },
+    );
+    expect(reading?.options).toMatchObject({ coldFlush: "read" });
+    await expect(
+      loadPlugins(
+        createContainer(defaultConfig()),
+        [{ from: packageDirectory, options: { coldFlush: "zero" } }],
+        { searchDirectories: [packageDirectory] },
+      ),
+    ).rejects.toThrow(/plugins\[0\]\.options\.coldFlush/);
   });
 
   it.skipIf(gpuVisible())(

@@ -11,6 +11,8 @@
  *       its options (a sub-space), e.g. --restrict tensor-core-tile.reduction=cluster. --retime N evaluates each
  *       shape's winner N more times (all checks, fresh timings) and reports the medians of those ratios too: the
  *       best of a sample is biased upwards by the sample's own noise, the re-timed winner is not.
+ *   Both take --samples N (timing samples per mode) and --cold-flush write|read (how cold mode empties L2; see
+ *   docs/benchmark-method.md).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -38,6 +40,7 @@ const { values, positionals } = parseArgs({
     shapes: { type: "string", default: "datasets/shapes/benchmark-subset.json" },
     "deadline-seconds": { type: "string", default: "420" },
     samples: { type: "string", default: "20" },
+    "cold-flush": { type: "string", default: "write" },
     seed: { type: "string", default: "1" },
     families: { type: "string" },
     restrict: { type: "string", multiple: true },
@@ -64,7 +67,10 @@ const generatorOptions = {
 const container = createContainer(defaultConfig());
 await loadPluginObjects(container, [
   { plugin: templateGeneratorPlugin, options: generatorOptions },
-  { plugin: nvccEvaluatorPlugin, options: { samples: Number(values.samples) } },
+  {
+    plugin: nvccEvaluatorPlugin,
+    options: { samples: Number(values.samples), coldFlush: values["cold-flush"] as "write" | "read" },
+  },
 ]);
 const generator = resolveNamed(container, TOKENS.kernelGenerator, "template", "kernel generator");
 const evaluator = resolveNamed(container, TOKENS.gpuEvaluator, "nvcc-evaluator", "GPU evaluator");
