@@ -195,6 +195,17 @@ std::string loadKernel(Child& c, const char* file, const char* entry, std::strin
   return str(r.get("handle"));
 }
 
+// A three-sample `time` request for the loaded naive kernel on task t (m x n output), default modes and baselines.
+Value naiveTimeRequest(const std::string& handle, const Value& t, int m, int n) {
+  Value req = Value::object();
+  req.set("op", "time");
+  req.set("handle", handle);
+  req.set("task", t);
+  req.set("launch", naiveLaunch(m, n));
+  req.set("samples", 3);
+  return req;
+}
+
 // Figures worth showing next to a verdict.
 std::string noteFor(const Value& r) {
   char buf[256];
@@ -529,13 +540,7 @@ int main(int argc, char** argv) {
   // -- cold mode's flush, from KFORGE_COLD_FLUSH: "read" times and says so; an unknown value is refused
   for (const char* flush : {"read", "zero"}) {
     Child f = spawnHarness(false, flush);
-    std::string h = loadKernel(f, "naive", "hgemm_naive_nn");
-    Value req = Value::object();
-    req.set("op", "time");
-    req.set("handle", h);
-    req.set("task", T);
-    req.set("launch", naiveLaunch(M, N));
-    req.set("samples", 3);
+    Value req = naiveTimeRequest(loadKernel(f, "naive", "hgemm_naive_nn"), T, M, N);
     Value modes = Value::array();
     modes.push(Value("cold"));
     req.set("modes", modes);
@@ -565,13 +570,7 @@ int main(int argc, char** argv) {
     std::string found = cb && cb->get("found") ? str(cb->get("found")) : "?";
     record("no cuBLAS: hello", "found=false", "found=" + found, cb ? str(cb->get("error")).substr(0, 80) : "");
     runCase(nb, "no cuBLAS: check naive", "naive", "hgemm_naive_nn", "check", T, naiveLaunch(M, N), "ok");
-    std::string h = loadKernel(nb, "naive", "hgemm_naive_nn");
-    Value req = Value::object();
-    req.set("op", "time");
-    req.set("handle", h);
-    req.set("task", T);
-    req.set("launch", naiveLaunch(M, N));
-    req.set("samples", 3);
+    Value req = naiveTimeRequest(loadKernel(nb, "naive", "hgemm_naive_nn"), T, M, N);
     Value r = send(nb, req);
     record("no cuBLAS: time w/ baselines", "error:cublas_unavailable", outcome(r),
            str(r.get("error") ? r.get("error")->get("message") : nullptr).substr(0, 80));
