@@ -254,7 +254,7 @@ inline unsigned int readGateTimeouts(Context& c) {
 
 // How cold mode empties L2 before a timed launch, from KFORGE_COLD_FLUSH: "write" (the default) stores over the
 // flush buffer, leaving L2 full of dirty lines whose write-back then shares DRAM with the timed kernel; "read"
-// loads it, leaving clean lines. Any other value is refused.
+// loads it, leaving clean lines. Any other value is refused. Read once per timing request, not per launch.
 inline const char* coldFlushMode() {
   const char* mode = std::getenv("KFORGE_COLD_FLUSH");
   if (!mode || !*mode || std::string(mode) == "write") return "write";
@@ -263,8 +263,8 @@ inline const char* coldFlushMode() {
                    "': expected write (the default: the flush stores) or read (the flush loads, leaving L2 clean)");
 }
 
-inline void enqueueFlush(Context& c, uint32_t value) {
-  if (std::string(coldFlushMode()) == "read") {
+inline void enqueueFlush(Context& c, uint32_t value, bool readFlush) {
+  if (readFlush) {
     dev::flushRead<<<c.info.smCount * 4, 512, 0, (cudaStream_t)c.stream>>>(
         reinterpret_cast<const uint4*>(c.flush), c.flushBytes / 16, value, reinterpret_cast<uint32_t*>(c.flush));
     KF_LAUNCHED(flushRead);

@@ -251,10 +251,10 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
       tensorMapsFor(*d, t, own);
     }
   };
-  if (opt.cold) {
-    coldFlushMode();  // refuses an unknown KFORGE_COLD_FLUSH before anything is timed
-    ensureFlushBuffer(c);
-  }
+  // Resolved before anything is timed, so an unknown KFORGE_COLD_FLUSH is refused up front.
+  const char* coldFlush = opt.cold ? coldFlushMode() : nullptr;
+  const bool readFlush = coldFlush && std::string(coldFlush) == "read";
+  if (opt.cold) ensureFlushBuffer(c);
   EventPool ev;
   json::Value baselineChecks = json::Value::object();
 
@@ -390,7 +390,7 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
             for (int i = 0; i < ct->batch; ++i) ct->enqueue(arena.sets[ct->rotation++ % nsets]);
             KF_CU(cuEventRecord(e1, c.stream));
           } else {
-            enqueueFlush(c, flushValue++);
+            enqueueFlush(c, flushValue++, readFlush);
             KF_CU(cuEventRecord(e0, c.stream));
             ct->enqueue(arena.sets[ct->rotation++ % nsets]);
             KF_CU(cuEventRecord(e1, c.stream));
@@ -492,7 +492,7 @@ inline TimingResult runTiming(Context& c, Baselines& bl, Arena& arena, Kernel* k
   rep.set("bufferSets", nsets);
   rep.set("bufferSetsRequested", opt.bufferSets);
   rep.set("flushBytes", opt.cold ? double(c.flushBytes) : 0.0);
-  if (opt.cold) rep.set("coldFlush", std::string(coldFlushMode()));
+  if (coldFlush) rep.set("coldFlush", std::string(coldFlush));
   rep.set("shuffleSeed", double(opt.shuffleSeed));
   rep.set("gateTimeouts", gateTimeouts);
   rep.set("baselineChecks", baselineChecks);

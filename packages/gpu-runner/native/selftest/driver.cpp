@@ -195,6 +195,14 @@ std::string loadKernel(Child& c, const char* file, const char* entry, std::strin
   return str(r.get("handle"));
 }
 
+// Asks the harness to exit and waits for it; its exit status.
+int shutdownHarness(Child& c) {
+  Value bye = Value::object();
+  bye.set("op", "shutdown");
+  send(c, bye);
+  return finish(c);
+}
+
 // A three-sample `time` request for the loaded naive kernel on task t (m x n output), default modes and baselines.
 Value naiveTimeRequest(const std::string& handle, const Value& t, int m, int n) {
   Value req = Value::object();
@@ -518,11 +526,7 @@ int main(int argc, char** argv) {
   std::string timingSummary;
   if (timing) timingSection(c, timingSummary);
 
-  Value bye = Value::object();
-  bye.set("op", "shutdown");
-  send(c, bye);
-  int code = finish(c);
-  record("shutdown exit status", "0", std::to_string(code), "");
+  record("shutdown exit status", "0", std::to_string(shutdownHarness(c)), "");
 
   // -- sticky error: fresh process, expect sticky reply and exit status 3
   {
@@ -538,26 +542,26 @@ int main(int argc, char** argv) {
   }
 
   // -- cold mode's flush, from KFORGE_COLD_FLUSH: "read" times and says so; an unknown value is refused
-  for (const char* flush : {"read", "zero"}) {
-    Child f = spawnHarness(false, flush);
-    Value req = naiveTimeRequest(loadKernel(f, "naive", "hgemm_naive_nn"), T, M, N);
-    Value modes = Value::array();
-    modes.push(Value("cold"));
-    req.set("modes", modes);
-    req.set("baselines", Value::array());
-    Value r = send(f, req);
-    const Value* timingReply = r.get("timing");
+  {
+    // A cold-only timing of the naive kernel by a harness started with KFORGE_COLD_FLUSH=flush.
+    auto timeColdWith = [&](const char* flush) {
+      Child f = spawnHarness(false, flush);
+      Value req = naiveTimeRequest(loadKernel(f, "naive", "hgemm_naive_nn"), T, M, N);
+      Value modes = Value::array();
+      modes.push(Value("cold"));
+      req.set("modes", modes);
+      req.set("baselines", Value::array());
+      Value r = send(f, req);
+      shutdownHarness(f);
+      return r;
+    };
+    Value read = timeColdWith("read");
+    const Value* timingReply = read.get("timing");
     const std::string reported = timingReply && timingReply->get("coldFlush") ? str(timingReply->get("coldFlush")) : "";
-    if (std::string(flush) == "read") {
-      record("cold flush read: time", "ok, coldFlush=read", outcome(r) + ", coldFlush=" + reported, "");
-    } else {
-      record("cold flush unknown: time", "error:bad_request", outcome(r),
-             str(r.get("error") ? r.get("error")->get("message") : nullptr).substr(0, 80));
-    }
-    Value bye3 = Value::object();
-    bye3.set("op", "shutdown");
-    send(f, bye3);
-    finish(f);
+    record("cold flush read: time", "ok, coldFlush=read", outcome(read) + ", coldFlush=" + reported, "");
+    Value unknown = timeColdWith("zero");
+    record("cold flush unknown: time", "error:bad_request", outcome(unknown),
+           str(unknown.get("error") ? unknown.get("error")->get("message") : nullptr).substr(0, 80));
   }
 
   // -- without cuBLAS: fixed tolerance, clear errors for baselines
@@ -576,10 +580,7 @@ int main(int argc, char** argv) {
            str(r.get("error") ? r.get("error")->get("message") : nullptr).substr(0, 80));
     req.set("baselines", Value::array());
     record("no cuBLAS: time candidate only", "ok", outcome(send(nb, req)), "");
-    Value bye2 = Value::object();
-    bye2.set("op", "shutdown");
-    send(nb, bye2);
-    finish(nb);
+    shutdownHarness(nb);
   }
 
   printf("\n%-32s %-28s %-36s %-6s %s\n", "case", "expected", "actual", "result", "notes");
