@@ -1,13 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { locateNvcc } from "../src/index.js";
+import { locateNvcc, runProcess } from "../src/index.js";
 
-const run = promisify(execFile);
 const bench = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "bench");
 const nvcc = await locateNvcc();
 
@@ -19,7 +16,10 @@ describe.runIf(nvcc)("gpu-runner bench programs build with nvcc", () => {
   it("compiles the cold-flush probe", async () => {
     const object = path.join(out, "cold-flush-probe.o");
     const source = path.join(bench, "cold-flush", "cold-flush-probe.cu");
-    await run(nvcc!.path, ["-O3", "-arch=sm_90a", "-c", "-o", object, source], { timeout: 120_000 });
+    const built = await runProcess(nvcc!.path, ["-O3", "-arch=sm_90a", "-c", "-o", object, source], {
+      timeoutMilliseconds: 120_000,
+    });
+    expect(built.exitCode, built.output).toBe(0);
     expect(statSync(object).size).toBeGreaterThan(0);
   }, 130_000);
 });

@@ -1,13 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { locateNvcc } from "@kernelforge/gpu-runner";
+import { locateNvcc, runProcess } from "@kernelforge/gpu-runner";
 import { afterAll, describe, expect, it } from "vitest";
 
-const run = promisify(execFile);
 const bench = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "bench");
 const nvcc = await locateNvcc();
 
@@ -18,13 +15,11 @@ describe.runIf(nvcc)("bench programs build with nvcc", () => {
 
   it("compiles the GPC dealing probe for sm_90a", async () => {
     const object = path.join(out, "gpc-probe.o");
-    await run(
-      nvcc!.path,
-      ["-arch=sm_90a", "-c", "-o", object, path.join(bench, "gpc-dealing", "gpc-probe.cu")],
-      {
-        timeout: 120_000,
-      },
-    );
+    const source = path.join(bench, "gpc-dealing", "gpc-probe.cu");
+    const built = await runProcess(nvcc!.path, ["-arch=sm_90a", "-c", "-o", object, source], {
+      timeoutMilliseconds: 120_000,
+    });
+    expect(built.exitCode, built.output).toBe(0);
     expect(statSync(object).size).toBeGreaterThan(0);
   }, 130_000);
 });
