@@ -171,18 +171,26 @@ if (mode === "correctness") {
 }
 
 // subset
+type RatioMode = "cold" | "hot";
+type RatioBaseline = "cublas" | "cublaslt-autotuned";
+
+/** An evaluation's speedup over one baseline in one mode, 0 when it has none. */
+function ratioOf(result: EvaluationResult, mode: RatioMode, baseline: RatioBaseline): number {
+  return result.speedups?.[mode]?.perBaseline[baseline] ?? 0;
+}
+
 /**
  * Median of the ratios of the evaluations that passed and whose timing is not suspect (the lower middle one for
  * an even count), null when there is none.
  */
 function medianOf(
   results: readonly EvaluationResult[],
-  mode: "cold" | "hot",
-  baseline: "cublas" | "cublaslt-autotuned",
+  mode: RatioMode,
+  baseline: RatioBaseline,
 ): number | null {
   const ratios = results
     .filter((result) => result.status === "ok" && !result.suspect)
-    .map((result) => result.speedups?.[mode]?.perBaseline[baseline] ?? 0)
+    .map((result) => ratioOf(result, mode, baseline))
     .sort((a, b) => a - b);
   return ratios.length ? (ratios[Math.floor((ratios.length - 1) / 2)] as number) : null;
 }
@@ -214,6 +222,17 @@ if (
 const deadline = performance.now() + Number(values["deadline-seconds"]) * 1000;
 const rows: Record<string, unknown>[] = [];
 let evaluated = 0;
+/** `times` more evaluations of one candidate, one after another (each with every check and fresh timings). */
+async function evaluateAgain(
+  candidate: KernelCandidate,
+  task: GemmTask,
+  times: number,
+): Promise<EvaluationResult[]> {
+  const runs: EvaluationResult[] = [];
+  for (let again = 0; again < times; again++) runs.push(await evaluator.evaluate(candidate, task));
+  evaluated += runs.length;
+  return runs;
+}
 const started = performance.now();
 for (const [index, shape] of shapes.entries()) {
   if (performance.now() > deadline) {
@@ -235,11 +254,10 @@ for (const [index, shape] of shapes.entries()) {
   );
   evaluated += results.length;
   const correct = results.filter((entry) => entry.result.status === "ok" && !entry.result.suspect);
-  const best = (mode: "cold" | "hot", baseline: "cublas" | "cublaslt-autotuned") =>
-    Math.max(0, ...correct.map((entry) => entry.result.speedups?.[mode]?.perBaseline[baseline] ?? 0));
+  const best = (mode: RatioMode, baseline: RatioBaseline) =>
+    Math.max(0, ...correct.map((entry) => ratioOf(entry.result, mode, baseline)));
   const ranked = correct.sort(
-    (a, b) =>
-      (b.result.speedups?.cold?.perBaseline.cublas ?? 0) - (a.result.speedups?.cold?.perBaseline.cublas ?? 0),
+    (a, b) => ratioOf(b.result, "cold", "cublas") - ratioOf(a.result, "cold", "cublas"),
   );
   let winner = ranked[0];
   // Finalists: the best few of the sample, each evaluated again; the best median cold ratio wins.
@@ -247,10 +265,7 @@ for (const [index, shape] of shapes.entries()) {
   if (finalistCount > 1) {
     let bestMedian = -1;
     for (const entry of ranked.slice(0, finalistCount)) {
-      const runs: EvaluationResult[] = [];
-      for (let again = 0; again < finalistRuns; again++)
-        runs.push(await evaluator.evaluate(entry.candidate, task));
-      evaluated += runs.length;
+      const runs = await evaluateAgain(entry.candidate, task, finalistRuns);
       const cold = medianOf(runs, "cold", "cublas");
       finalists.push({
         configuration: entry.candidate.provenance.configuration,
@@ -267,12 +282,8 @@ for (const [index, shape] of shapes.entries()) {
   }
   const statuses: Record<string, number> = {};
   for (const entry of results) statuses[entry.result.status] = (statuses[entry.result.status] ?? 0) + 1;
-  const retimes: EvaluationResult[] = [];
-  for (let again = 0; winner && again < Number(values.retime); again++)
-    retimes.push(await evaluator.evaluate(winner.candidate, task));
-  evaluated += retimes.length;
-  const retimedMedian = (mode: "cold" | "hot", baseline: "cublas" | "cublaslt-autotuned") =>
-    medianOf(retimes, mode, baseline);
+  const retimes = winner ? await evaluateAgain(winner.candidate, task, Number(values.retime)) : [];
+  const retimedMedian = (mode: RatioMode, baseline: RatioBaseline) => medianOf(retimes, mode, baseline);
   const retimed = retimes.length
     ? {
         evaluations: retimes.length,
