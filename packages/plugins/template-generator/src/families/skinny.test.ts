@@ -102,6 +102,35 @@ describe("skinny family: violates", () => {
     expect(skinnyFamily.violates(point({ loadBytes: 8 }), task(3, 1004, 999), sm90)).toBeUndefined();
   });
 
+  it("keeps only the widest load the contiguous extent allows", () => {
+    expect(skinnyFamily.violates(point({ loadBytes: 8 }), decode, sm90)).toMatch(/allows 16-byte loads/);
+    expect(skinnyFamily.violates(point({ loadBytes: 4 }), task(3, 1004, 999), sm90)).toMatch(
+      /allows 8-byte loads/,
+    );
+    expect(skinnyFamily.violates(point({ loadBytes: 2 }), task(17, 11008, 4094, "linear"), sm90)).toMatch(
+      /allows 4-byte loads/,
+    );
+    for (const pruned of [
+      { name: "split", option: 16 },
+      { name: "unroll", option: 8 },
+      { name: "warpTile", option: 4 },
+    ]) {
+      const dimension = skinnyFamily.dimensions.find((entry) => entry.name === pruned.name);
+      expect(dimension?.options).not.toContain(pruned.option);
+    }
+  });
+
+  it("puts streamed rows on the n side (mma-n8) only when they are K-contiguous", () => {
+    const n8 = point({ math: "mma-n8", threads: 256, warpsK: 8, unroll: 2 });
+    expect(skinnyFamily.violates(n8, task(32, 6144, 4096, "linear"), sm90)).toBeUndefined();
+    expect(skinnyFamily.violates(n8, task(32, 6144, 4096, "nn"), sm90)).toMatch(/K-contiguous/);
+    expect(
+      skinnyFamily.violates({ ...n8, operand: "a", narrow: "shared" }, task(4096, 40, 512, "nn"), sm90),
+    ).toBeUndefined();
+    // Rows in groups of 8: a block of one warp group covers 8 rows, so 8 rows are enough.
+    expect(skinnyFamily.violates(n8, task(16, 8, 4096, "linear"), sm90)).toBeUndefined();
+  });
+
   it("ties the reduction to the split and keeps every split non-empty", () => {
     expect(skinnyFamily.violates(point({ reduction: "serial" }), decode, sm90)).toMatch(/direct/);
     expect(skinnyFamily.violates(point({ split: 4 }), decode, sm90)).toMatch(/workspace/);
@@ -109,7 +138,7 @@ describe("skinny family: violates", () => {
       skinnyFamily.violates(point({ split: 4, reduction: "atomic-workspace" }), decode, sm90),
     ).toBeUndefined();
     expect(
-      skinnyFamily.violates(point({ split: 32, reduction: "serial" }), task(1, 4096, 96, "linear"), sm90),
+      skinnyFamily.violates(point({ split: 8, reduction: "serial" }), task(1, 4096, 40, "linear"), sm90),
     ).toMatch(/without any K/);
   });
 
@@ -126,7 +155,7 @@ describe("skinny family: violates", () => {
   });
 
   it("caps registers by the resident blocks asked for", () => {
-    const heavy = point({ unroll: 8, threads: 256 });
+    const heavy = point({ unroll: 4, warpTile: 2, threads: 256 });
     expect(skinnyFamily.violates({ ...heavy, minBlocksPerSm: 1 }, decode, sm90)).toBeUndefined();
     expect(skinnyFamily.violates({ ...heavy, minBlocksPerSm: 4 }, decode, sm90)).toMatch(/registers/);
     expect(skinnyFamily.violates(point({ threads: 256, minBlocksPerSm: 2 }), decode, sm90)).toBeUndefined();
@@ -149,15 +178,15 @@ describe("skinny family: violates", () => {
     );
     expect(skinnyFamily.violates(point({ operand: "a", narrow: "shared" }), tall, sm90)).toBeUndefined();
     expect(
-      skinnyFamily.violates(point({ warpsK: 1, warpTile: 4 }), task(1, 100, 4096, "linear"), sm90),
+      skinnyFamily.violates(point({ warpsK: 1, warpTile: 2 }), task(1, 60, 4096, "linear"), sm90),
     ).toMatch(/no rows/);
   });
 
   it("rejects points whose registers would spill and options that do not exist", () => {
     expect(
       skinnyFamily.violates(
-        point({ loadBytes: 2, unroll: 8, warpTile: 4 }),
-        task(17, 11008, 4095, "linear"),
+        point({ loadBytes: 2, unroll: 4, warpTile: 2, narrow: "global", minBlocksPerSm: 4 }),
+        task(64, 11008, 4095, "linear"),
         sm90,
       ),
     ).toMatch(/registers/);
@@ -225,6 +254,18 @@ const coverage: { task: GemmTask; values: DesignValues }[] = [
   {
     task: task(24, 1000, 998, "nn"),
     values: point({ math: "mma", loadBytes: 16, warpTile: 2, unroll: 2, narrow: "global" }),
+  },
+  {
+    task: task(30, 1001, 1000, "linear"),
+    values: point({ math: "mma-n8", warpsK: 8, unroll: 2, loadBytes: 16 }),
+  },
+  {
+    task: task(5, 300, 1000, "linear"),
+    values: point({ math: "mma-n8", warpTile: 2, narrow: "shared", split: 2, reduction: "serial" }),
+  },
+  {
+    task: task(2000, 40, 776, "nn"),
+    values: point({ operand: "a", math: "mma-n8", narrow: "shared", warpsK: 2 }),
   },
   {
     task: task(2000, 40, 777, "nn"),

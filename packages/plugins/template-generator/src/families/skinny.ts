@@ -15,6 +15,9 @@ import { ceilDiv } from "../design-space/typed-point.js";
  *   kc-fma: a warp owns `warpTile` rows of S; lanes split K (8 halves each per step); fp32 FMA; shuffle reduce.
  *   kc-mma: a warp owns 16·warpTile rows of S as mma.m16n8k16 A fragments (any K order inside an mma is fine,
  *           so a lane's 16-byte load of one row feeds two mmas); T rows are the n = 8 side, Q padded to 8.
+ *   kc-mma-n8: the roles swapped: a warp owns 8·warpTile rows of S as the n = 8 side (B fragments, again one
+ *           16-byte load of a row feeds two mmas) and T rows are the m = 16 side, Q padded to 16. Row groups of
+ *           8 instead of 16 let a block's warps all work on the same few rows, so the grid reads S in row order.
  *   pc-fma: a lane owns 8 consecutive columns of S and walks K; 8·warpTile lanes span the columns, the others
  *           split K; shuffle reduce.
  *   pc-mma: lanes load 8 rows × 32 columns of S; movmatrix transposes each 8×8 piece into a B fragment;
@@ -28,7 +31,7 @@ import { ceilDiv } from "../design-space/typed-point.js";
  */
 
 type Operand = "a" | "b";
-type MathKind = "fma" | "mma";
+type MathKind = "fma" | "mma" | "mma-n8";
 type Reduction = "direct" | "atomic-workspace" | "serial";
 type NarrowSource = "global" | "shared";
 type StreamLoad = "ldg" | "no-allocate";
@@ -51,14 +54,16 @@ interface SkinnyPoint {
 }
 
 const OPERANDS: readonly Operand[] = ["b", "a"];
-const MATHS: readonly MathKind[] = ["fma", "mma"];
+const MATHS: readonly MathKind[] = ["fma", "mma", "mma-n8"];
 const THREADS: readonly number[] = [128, 256];
 const WARPS_K: readonly number[] = [1, 2, 4, 8];
-const WARP_TILES: readonly number[] = [1, 2, 4];
-const SPLITS: readonly number[] = [1, 2, 4, 8, 16, 32];
+// Options measured and left out (docs/results/template-generator.md, "Pruning the skinny space"): warp tiles
+// of 4 rows (groups), splits of 16 and 32, 8 steps in flight.
+const WARP_TILES: readonly number[] = [1, 2];
+const SPLITS: readonly number[] = [1, 2, 4, 8];
 const REDUCTIONS: readonly Reduction[] = ["direct", "atomic-workspace", "serial"];
 const LOAD_BYTES: readonly number[] = [16, 8, 4, 2];
-const UNROLLS: readonly number[] = [1, 2, 4, 8];
+const UNROLLS: readonly number[] = [1, 2, 4];
 const NARROWS: readonly NarrowSource[] = ["global", "shared"];
 const STREAM_LOADS: readonly StreamLoad[] = ["ldg", "no-allocate"];
 const SCHEDULES: readonly Schedule[] = ["tiles", "stream"];
@@ -74,7 +79,7 @@ const dimensions: readonly Dimension[] = [
   {
     name: "math",
     description:
-      'fp32 accumulation on CUDA cores ("fma", Q ≤ 8) or mma.sync m16n8k16 f16→f32 on tensor cores ("mma")',
+      'fp32 accumulation on CUDA cores ("fma", Q ≤ 8) or mma.sync m16n8k16 f16→f32 on tensor cores, streamed rows on the m = 16 side ("mma") or, K-contiguous streams only, on the n = 8 side ("mma-n8")',
     options: MATHS,
   },
   { name: "threads", description: "threads per block", options: THREADS },
@@ -87,7 +92,7 @@ const dimensions: readonly Dimension[] = [
   {
     name: "warpTile",
     description:
-      "streamed extent per warp: kc-fma rows; kc-mma 16-row groups; pc-fma 64-column groups (8·t lanes along N); pc-mma 32-column groups",
+      "streamed extent per warp: kc-fma rows; kc-mma 16-row groups; kc-mma-n8 8-row groups; pc-fma 64-column groups (8·t lanes along N); pc-mma 32-column groups",
     options: WARP_TILES,
   },
   {
@@ -104,7 +109,7 @@ const dimensions: readonly Dimension[] = [
   {
     name: "loadBytes",
     description:
-      "width of one vector load of the streamed operand (16 needs the contiguous extent to be a multiple of 8)",
+      "width of one vector load of the streamed operand: the widest the contiguous extent allows (16 bytes when it is a multiple of 8 halves); narrower loads were measured and never paid",
     options: LOAD_BYTES,
   },
   {
@@ -149,7 +154,7 @@ const MAX_THREADS_PER_SM = 2048;
 /** Shared memory the driver reserves per resident CTA. */
 const RESERVED_SHARED_PER_BLOCK = 1024;
 
-type Variant = "kc-fma" | "kc-mma" | "pc-fma" | "pc-mma";
+type Variant = "kc-fma" | "kc-mma" | "kc-mma-n8" | "pc-fma" | "pc-mma";
 
 interface Plan {
   point: SkinnyPoint;
@@ -231,6 +236,8 @@ function registerEstimate(variant: Variant, p: SkinnyPoint, QC: number): number 
       return 4 * U * T * widen + T * QC + 4 * QC * batch * widen + 8 * T + 8 + 2 * T + 48;
     case "kc-mma":
       return 8 * U * T * widen + 4 * T * (QC / 8) + 4 * (QC / 8) * batch * widen + 4 * T + 64;
+    case "kc-mma-n8":
+      return 4 * U * T * widen + 4 * T * (QC / 16) + 8 * (QC / 16) * batch * widen + 2 * T + 64;
     case "pc-fma":
       return 4 * U * widen + 8 * QC + QC * batch + 8 + 2 + 48;
     case "pc-mma":
@@ -256,6 +263,9 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
   const P = streamB ? N : M;
   const Q = streamB ? M : N;
   const pc = streamB && !linear;
+  if (pc && point.math === "mma-n8") {
+    return "mma-n8 puts 8 rows of the streamed operand on mma's n side: it needs them K-contiguous (not B in the nn layout)";
+  }
   const variant: Variant = `${pc ? "pc" : "kc"}-${point.math}`;
   if (point.math === "fma" && Q > 8)
     return `fma keeps Q x outputs per lane in registers and needs Q <= 8 (Q = ${Q})`;
@@ -271,6 +281,10 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
   const contiguous = pc ? N : K;
   if (contiguous % vw !== 0) {
     return `${point.loadBytes}-byte loads need ${pc ? "N" : "K"} (${contiguous}) to be a multiple of ${vw}`;
+  }
+  const widest = LOAD_BYTES.find((bytes) => contiguous % (bytes / 2) === 0) as number;
+  if (point.loadBytes !== widest) {
+    return `${pc ? "N" : "K"} (${contiguous}) allows ${widest}-byte loads: narrower ones are left out of the space`;
   }
 
   const stream = point.schedule === "stream";
@@ -304,6 +318,13 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     case "kc-mma":
       QC = roundUp(Q, 8);
       warpP = 16 * point.warpTile;
+      step = 32;
+      gran = 32;
+      pad = 32;
+      break;
+    case "kc-mma-n8":
+      QC = roundUp(Q, 16);
+      warpP = 8 * point.warpTile;
       step = 32;
       gran = 32;
       pad = 32;
@@ -415,6 +436,8 @@ function accumulatorCount(variant: Variant, p: SkinnyPoint, QC: number): number 
       return p.warpTile * QC;
     case "kc-mma":
       return p.warpTile * (QC / 8) * 4;
+    case "kc-mma-n8":
+      return p.warpTile * (QC / 16) * 4;
     case "pc-fma":
       return QC * 8;
     case "pc-mma":
@@ -743,6 +766,63 @@ function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string
         for (int c = 0; c < 4; ++c)
           sk_emit(C, ws, P, Q, M, N, pWarp + r * 16 + g + (c >> 1) * 8, j * 8 + tg * 2 + (c & 1),
                   acc[(r * (SK_QC / 8) + j) * 4 + c], whole);
+`,
+      };
+    case "kc-mma-n8":
+      return {
+        setup: `  const int g = lane >> 2, tg = lane & 3;
+  const __half* srow[SK_TILE];
+  int pok[SK_TILE];
+#pragma unroll
+  for (int r = 0; r < SK_TILE; ++r) {
+    const int p = pWarp + r * 8 + g;
+    pok[r] = p < P;
+    srow[r] = S + (size_t)(pok[r] ? p : 0) * K;
+  }
+`,
+        loop: `    const int nSteps = (t1 - t0 + 31) >> 5;
+    for (int s0 = wk * SK_UNROLL; s0 < nSteps; s0 += SK_WARPS_K * SK_UNROLL) {
+      uint4 sv[SK_UNROLL][SK_TILE];
+#pragma unroll
+      for (int u = 0; u < SK_UNROLL; ++u) {
+        const int k = t0 + (s0 + u) * 32 + tg * 8;
+#pragma unroll
+        for (int r = 0; r < SK_TILE; ++r) sv[u][r] = sk_chunk_s(srow[r] + k, pok[r] ? t1 - k : 0);
+      }
+#pragma unroll
+      for (int u = 0; u < SK_UNROLL; ++u) {
+        if (${guard}) {
+          const int k = t0 + (s0 + u) * 32 + tg * 8;
+#pragma unroll
+          for (int j = 0; j < SK_QC / 16; ++j) {
+            const int q0 = j * 16 + g, q1 = q0 + 8;
+            ${
+              shared
+                ? `const uint4 t0v = *reinterpret_cast<const uint4*>(tS + q0 * SK_TSTRIDE + (k - t0));
+            const uint4 t1v = *reinterpret_cast<const uint4*>(tS + q1 * SK_TSTRIDE + (k - t0));`
+                : `const uint4 t0v = sk_chunk_t(T + (size_t)q0 * K + k, q0 < Q ? t1 - k : 0);
+            const uint4 t1v = sk_chunk_t(T + (size_t)q1 * K + k, q1 < Q ? t1 - k : 0);`
+            }
+#pragma unroll
+            for (int r = 0; r < SK_TILE; ++r) {
+              float* d = acc + (r * (SK_QC / 16) + j) * 4;
+              sk_mma(d, t0v.x, t1v.x, t0v.y, t1v.y, sv[u][r].x, sv[u][r].y);
+              sk_mma(d, t0v.z, t1v.z, t0v.w, t1v.w, sv[u][r].z, sv[u][r].w);
+            }
+          }
+        }
+      }
+    }
+`,
+        warpReduce: "",
+        emit: `#pragma unroll
+    for (int r = 0; r < SK_TILE; ++r)
+#pragma unroll
+      for (int j = 0; j < SK_QC / 16; ++j)
+#pragma unroll
+        for (int c = 0; c < 4; ++c)
+          sk_emit(C, ws, P, Q, M, N, pWarp + r * 8 + tg * 2 + (c & 1), j * 16 + g + (c >> 1) * 8,
+                  acc[(r * (SK_QC / 16) + j) * 4 + c], whole);
 `,
       };
     case "pc-fma":
