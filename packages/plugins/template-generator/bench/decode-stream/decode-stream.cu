@@ -4,8 +4,9 @@
 //   - stream: a grid-stride read of B's bytes and nothing else (the memory floor for this many bytes);
 //   - row-fma<Q,U>: a warp per row of B (lanes along K), fp32 FMA, U 16-byte loads in flight per lane;
 //   - n8-mma<QT,U>: a block per 8 rows of B, B rows on mma.m16n8k16's n = 8 side, A rows on the m = 16 side,
-//     eight warps interleaving 32-wide K steps, partial sums met in shared memory;
-//   - m16-mma<QC,U>: the same with 16 rows of B on the m = 16 side and A rows on the n = 8 side.
+//     eight warps interleaving 32-wide K steps, partial sums met in shared memory (sweep-n8: sixteen warps);
+//   - m16-mma<QC,U>: the same with 16 rows of B on the m = 16 side and A rows on the n = 8 side;
+//   - sweep-fma<Q,U>: a 512-thread block per row of B, U rows in flight, the grid reading B in row order.
 // Each kernel runs with a grid of every row group ("all") and with a persistent grid of resident blocks ("fit").
 // Hot: batches of back-to-back launches (>= 200 us), each launch on its own buffer set, none left in L2 from the
 // one before. Cold: a writing flush of max(2 x L2, 64 MiB) before one launch. Every contender's output is checked
@@ -143,11 +144,12 @@ __global__ void __launch_bounds__(256) row_fma(const __half* A, const __half* B,
   }
 }
 
-// A block of 8 warps per 8 rows of B (mma's n side); A rows are the m side, QT groups of 16. Warp w takes the
-// 32-wide K steps w, w + 8, ...; lane (g, tg) loads 8 halves of row g at k = 32 s + 8 tg, which feed two mmas.
-template <int QT, int U>
-__global__ void __launch_bounds__(256) n8_mma(const __half* A, const __half* B, __half* C, int M, int N, int K) {
-  __shared__ float red[7][QT * 4][32];
+// A block of WARPS warps per 8 rows of B (mma's n side); A rows are the m side, QT groups of 16. Warp w takes
+// the 32-wide K steps w, w + WARPS, ...; lane (g, tg) loads 8 halves of row g at k = 32 s + 8 tg, which feed two
+// mmas. Row groups go to blocks in order, so with every warp of a block on its 8 rows the grid reads B in order.
+template <int WARPS, int QT, int U>
+__global__ void __launch_bounds__(WARPS * 32) n8_mma(const __half* A, const __half* B, __half* C, int M, int N, int K) {
+  __shared__ float red[WARPS - 1][QT * 4][32];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int g = lane >> 2, tg = lane & 3;
   const int groups = (N + 7) / 8;
@@ -160,16 +162,16 @@ __global__ void __launch_bounds__(256) n8_mma(const __half* A, const __half* B, 
     for (int r = 0; r < QT; ++r)
 #pragma unroll
       for (int i = 0; i < 4; ++i) acc[r][i] = 0.0f;
-    for (int s0 = warp; s0 < steps; s0 += 8 * U) {
+    for (int s0 = warp; s0 < steps; s0 += WARPS * U) {
       uint4 s[U];
 #pragma unroll
       for (int u = 0; u < U; ++u) {
-        const int k = (s0 + u * 8) * 32 + tg * 8;
+        const int k = (s0 + u * WARPS) * 32 + tg * 8;
         s[u] = (k < K && p < N) ? ld_stream(row + k) : make_uint4(0u, 0u, 0u, 0u);
       }
 #pragma unroll
       for (int u = 0; u < U; ++u) {
-        const int k = (s0 + u * 8) * 32 + tg * 8;
+        const int k = (s0 + u * WARPS) * 32 + tg * 8;
         if (k < K) {
 #pragma unroll
           for (int r = 0; r < QT; ++r) {
@@ -197,7 +199,7 @@ __global__ void __launch_bounds__(256) n8_mma(const __half* A, const __half* B, 
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
           float v = acc[r][i];
-          for (int w = 0; w < 7; ++w) v += red[w][r * 4 + i][lane];
+          for (int w = 0; w < WARPS - 1; ++w) v += red[w][r * 4 + i][lane];
           const int q = r * 16 + g + (i >> 1) * 8;
           const int pp = group * 8 + tg * 2 + (i & 1);
           if (q < M && pp < N) C[size_t(q) * N + pp] = __float2half_rn(v);
@@ -338,69 +340,6 @@ __global__ void __launch_bounds__(512) sweep_fma(const __half* A, const __half* 
   }
 }
 
-// A 512-thread block per 8 rows of B (mma's n side; A rows on the m side, QT groups of 16), the grid sweeping
-// row groups in order; warp w takes the 32-wide K steps w, w + 16, ...; U steps in flight.
-template <int QT, int U>
-__global__ void __launch_bounds__(512) sweep_n8(const __half* A, const __half* B, __half* C, int M, int N, int K) {
-  __shared__ float red[15][QT * 4][32];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const int g = lane >> 2, tg = lane & 3;
-  const int groups = (N + 7) / 8;
-  const int steps = (K + 31) / 32;
-  for (int group = blockIdx.x; group < groups; group += gridDim.x) {
-    const int p = group * 8 + g;
-    const __half* row = B + size_t(min(p, N - 1)) * K;
-    float acc[QT][4];
-#pragma unroll
-    for (int r = 0; r < QT; ++r)
-#pragma unroll
-      for (int i = 0; i < 4; ++i) acc[r][i] = 0.0f;
-    for (int s0 = warp; s0 < steps; s0 += 16 * U) {
-      uint4 s[U];
-#pragma unroll
-      for (int u = 0; u < U; ++u) {
-        const int k = (s0 + u * 16) * 32 + tg * 8;
-        s[u] = (k < K && p < N) ? ld_stream(row + k) : make_uint4(0u, 0u, 0u, 0u);
-      }
-#pragma unroll
-      for (int u = 0; u < U; ++u) {
-        const int k = (s0 + u * 16) * 32 + tg * 8;
-        if (k < K) {
-#pragma unroll
-          for (int r = 0; r < QT; ++r) {
-            const int q0 = r * 16 + g, q1 = q0 + 8;
-            const uint4 t0 = q0 < M ? __ldg(reinterpret_cast<const uint4*>(A + size_t(q0) * K + k))
-                                    : make_uint4(0u, 0u, 0u, 0u);
-            const uint4 t1 = q1 < M ? __ldg(reinterpret_cast<const uint4*>(A + size_t(q1) * K + k))
-                                    : make_uint4(0u, 0u, 0u, 0u);
-            mma16816(acc[r], t0.x, t1.x, t0.y, t1.y, s[u].x, s[u].y);
-            mma16816(acc[r], t0.z, t1.z, t0.w, t1.w, s[u].z, s[u].w);
-          }
-        }
-      }
-    }
-    __syncthreads();
-    if (warp != 0)
-#pragma unroll
-      for (int r = 0; r < QT; ++r)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) red[warp - 1][r * 4 + i][lane] = acc[r][i];
-    __syncthreads();
-    if (warp == 0) {
-#pragma unroll
-      for (int r = 0; r < QT; ++r)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          float v = acc[r][i];
-          for (int w = 0; w < 15; ++w) v += red[w][r * 4 + i][lane];
-          const int q = r * 16 + g + (i >> 1) * 8;
-          const int pp = group * 8 + tg * 2 + (i & 1);
-          if (q < M && pp < N) C[size_t(q) * N + pp] = __float2half_rn(v);
-        }
-    }
-  }
-}
-
 using Kernel = void (*)(const __half*, const __half*, __half*, int, int, int);
 
 struct Contender {
@@ -496,13 +435,13 @@ int main(int argc, char** argv) {
       add("row-fma Q8 U8", row_fma<8, 8>, rows8);
     }
     if (M <= 16) {
-      add("n8-mma QT1 U2", n8_mma<1, 2>, rows8);
-      add("n8-mma QT1 U4", n8_mma<1, 4>, rows8);
-      add("n8-mma QT1 U8", n8_mma<1, 8>, rows8);
+      add("n8-mma QT1 U2", n8_mma<8, 1, 2>, rows8);
+      add("n8-mma QT1 U4", n8_mma<8, 1, 4>, rows8);
+      add("n8-mma QT1 U8", n8_mma<8, 1, 8>, rows8);
     } else {
-      add("n8-mma QT2 U2", n8_mma<2, 2>, rows8);
-      add("n8-mma QT2 U4", n8_mma<2, 4>, rows8);
-      add("n8-mma QT2 U8", n8_mma<2, 8>, rows8);
+      add("n8-mma QT2 U2", n8_mma<8, 2, 2>, rows8);
+      add("n8-mma QT2 U4", n8_mma<8, 2, 4>, rows8);
+      add("n8-mma QT2 U8", n8_mma<8, 2, 8>, rows8);
     }
     if (M <= 8) {
       add("m16-mma QC8 U2", m16_mma<8, 2>, rows16);
@@ -534,11 +473,11 @@ int main(int argc, char** argv) {
       add("sweep-fma Q8 U2", sweep_fma<8, 2>, (N + 1) / 2, 512);
     }
     if (M <= 16) {
-      add("sweep-n8 QT1 U1", sweep_n8<1, 1>, rows8, 512);
-      add("sweep-n8 QT1 U2", sweep_n8<1, 2>, rows8, 512);
+      add("sweep-n8 QT1 U1", n8_mma<16, 1, 1>, rows8, 512);
+      add("sweep-n8 QT1 U2", n8_mma<16, 1, 2>, rows8, 512);
     } else {
-      add("sweep-n8 QT2 U1", sweep_n8<2, 1>, rows8, 512);
-      add("sweep-n8 QT2 U2", sweep_n8<2, 2>, rows8, 512);
+      add("sweep-n8 QT2 U1", n8_mma<16, 2, 1>, rows8, 512);
+      add("sweep-n8 QT2 U2", n8_mma<16, 2, 2>, rows8, 512);
     }
 
     auto launch = [&](Contender& ct, int set) {

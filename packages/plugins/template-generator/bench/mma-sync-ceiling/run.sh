@@ -1,17 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs mma-sync-ceiling.cu on a CUDA host. cuBLAS's header and library are looked up where CUDA or a
-# Python wheel (nvidia-cublas) put them; set CUBLAS_INCLUDE / CUBLAS_LIB to override.
+# Builds and runs mma-sync-ceiling.cu on a CUDA host (see ../build-with-cublas.sh for how cuBLAS is found).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-find_first() { find /usr/local /opt /usr/lib /usr/include "$HOME" -name "$1" -print -quit 2>/dev/null || true; }
-include="${CUBLAS_INCLUDE:-$(dirname "$(find_first cublas_v2.h)")}"
-library="${CUBLAS_LIB:-$(dirname "$(find_first 'libcublas.so*')")}"
-if [[ ! -f "$include/cublas_v2.h" || ! -d "$library" ]]; then
-  echo "cuBLAS not found: set CUBLAS_INCLUDE (the folder of cublas_v2.h) and CUBLAS_LIB (the folder of libcublas.so)" >&2
-  exit 2
-fi
 out="${BUILD_DIR:-$(mktemp -d)}"
-# Link the library file itself: a wheel ships libcublas.so.13 without the unversioned name.
-lib_file="$(ls "$library"/libcublas.so* | head -1)"
-nvcc -O3 -arch=sm_90a -I"$include" -o "$out/mma-sync-ceiling" "$here/mma-sync-ceiling.cu" "$lib_file" -Xlinker -rpath="$library"
-"$out/mma-sync-ceiling"
+bash "$here/../build-with-cublas.sh" "$here/mma-sync-ceiling.cu" "$out/mma-sync-ceiling"
+"$out/mma-sync-ceiling" "$@"
