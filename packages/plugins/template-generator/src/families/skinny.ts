@@ -263,10 +263,11 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
   const P = streamB ? N : M;
   const Q = streamB ? M : N;
   const pc = streamB && !linear;
-  if (pc && point.math === "mma-n8") {
+  const math = point.math;
+  if (pc && math === "mma-n8") {
     return "mma-n8 puts 8 rows of the streamed operand on mma's n side: it needs them K-contiguous (not B in the nn layout)";
   }
-  const variant: Variant = `${pc ? "pc" : "kc"}-${point.math}`;
+  const variant: Variant = pc ? (math === "fma" ? "pc-fma" : "pc-mma") : `kc-${math}`;
   if (point.math === "fma" && Q > 8)
     return `fma keeps Q x outputs per lane in registers and needs Q <= 8 (Q = ${Q})`;
   if (!streamB && !linear && point.narrow === "global") {
