@@ -342,6 +342,32 @@ __global__ void __launch_bounds__(512) sweep_fma(const __half* A, const __half* 
 
 using Kernel = void (*)(const __half*, const __half*, __half*, int, int, int);
 
+// One instantiation of a kernel template per U (loads in flight per lane, or rows in flight per block).
+struct Variant {
+  int u;
+  Kernel kernel;
+};
+template <int Q>
+std::vector<Variant> rowFmaVariants() {
+  return {{2, row_fma<Q, 2>}, {4, row_fma<Q, 4>}, {8, row_fma<Q, 8>}};
+}
+template <int Q>
+std::vector<Variant> sweepFmaVariants() {
+  if constexpr (Q < 8) return {{1, sweep_fma<Q, 1>}, {2, sweep_fma<Q, 2>}, {4, sweep_fma<Q, 4>}};
+  else return {{1, sweep_fma<Q, 1>}, {2, sweep_fma<Q, 2>}};
+}
+// Eight warps: 2, 4 or 8 steps in flight; sixteen (the sweeping form): 1 or 2.
+template <int WARPS, int QT>
+std::vector<Variant> n8MmaVariants() {
+  if constexpr (WARPS == 8) return {{2, n8_mma<8, QT, 2>}, {4, n8_mma<8, QT, 4>}, {8, n8_mma<8, QT, 8>}};
+  else return {{1, n8_mma<WARPS, QT, 1>}, {2, n8_mma<WARPS, QT, 2>}};
+}
+template <int QC>
+std::vector<Variant> m16MmaVariants() {
+  if constexpr (QC == 8) return {{2, m16_mma<8, 2>}, {4, m16_mma<8, 4>}, {8, m16_mma<8, 8>}};
+  else return {{2, m16_mma<QC, 2>}, {4, m16_mma<QC, 4>}};
+}
+
 struct Contender {
   std::string name;
   Kernel kernel = nullptr;  // null: cuBLAS
@@ -415,70 +441,37 @@ int main(int argc, char** argv) {
       cts.push_back({name + " all", kernel, groups, block});
       if (perSm * sms < groups) cts.push_back({name + " fit" + std::to_string(perSm), kernel, perSm * sms, block});
     };
-    const int rows8 = (N + 7) / 8, rows16 = (N + 15) / 16;
-    // The variants that fit this many A rows, each with 2, 4 and 8 loads in flight per lane.
-    if (M <= 1) {
-      add("row-fma Q1 U2", row_fma<1, 2>, rows8);
-      add("row-fma Q1 U4", row_fma<1, 4>, rows8);
-      add("row-fma Q1 U8", row_fma<1, 8>, rows8);
-    } else if (M <= 2) {
-      add("row-fma Q2 U2", row_fma<2, 2>, rows8);
-      add("row-fma Q2 U4", row_fma<2, 4>, rows8);
-      add("row-fma Q2 U8", row_fma<2, 8>, rows8);
-    } else if (M <= 4) {
-      add("row-fma Q4 U2", row_fma<4, 2>, rows8);
-      add("row-fma Q4 U4", row_fma<4, 4>, rows8);
-      add("row-fma Q4 U8", row_fma<4, 8>, rows8);
-    } else if (M <= 8) {
-      add("row-fma Q8 U2", row_fma<8, 2>, rows8);
-      add("row-fma Q8 U4", row_fma<8, 4>, rows8);
-      add("row-fma Q8 U8", row_fma<8, 8>, rows8);
-    }
-    if (M <= 16) {
-      add("n8-mma QT1 U2", n8_mma<8, 1, 2>, rows8);
-      add("n8-mma QT1 U4", n8_mma<8, 1, 4>, rows8);
-      add("n8-mma QT1 U8", n8_mma<8, 1, 8>, rows8);
-    } else {
-      add("n8-mma QT2 U2", n8_mma<8, 2, 2>, rows8);
-      add("n8-mma QT2 U4", n8_mma<8, 2, 4>, rows8);
-      add("n8-mma QT2 U8", n8_mma<8, 2, 8>, rows8);
-    }
+    // The variants that fit this many A rows, each at several U (loads or rows in flight), named "<kind> U<u>".
+    auto addEach = [&](const std::string& kind, const std::vector<Variant>& variants, int rowsPerBlock,
+                       int block) {
+      for (const Variant& v : variants) {
+        const int rows = rowsPerBlock > 0 ? rowsPerBlock : v.u;  // 0: a block takes U rows at a time
+        add(kind + " U" + std::to_string(v.u), v.kernel, (N + rows - 1) / rows, block);
+      }
+    };
+    // fp32-FMA kernels hold Q <= 8 rows of A, rounded up to 1, 2, 4 or 8.
+    const int q = M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : 8;
+    std::vector<Variant> rowFma, sweepFma;
     if (M <= 8) {
-      add("m16-mma QC8 U2", m16_mma<8, 2>, rows16);
-      add("m16-mma QC8 U4", m16_mma<8, 4>, rows16);
-      add("m16-mma QC8 U8", m16_mma<8, 8>, rows16);
-    } else if (M <= 16) {
-      add("m16-mma QC16 U2", m16_mma<16, 2>, rows16);
-      add("m16-mma QC16 U4", m16_mma<16, 4>, rows16);
-    } else {
-      add("m16-mma QC32 U2", m16_mma<32, 2>, rows16);
-      add("m16-mma QC32 U4", m16_mma<32, 4>, rows16);
+      rowFma = q == 1   ? rowFmaVariants<1>()
+               : q == 2 ? rowFmaVariants<2>()
+               : q == 4 ? rowFmaVariants<4>()
+                        : rowFmaVariants<8>();
+      sweepFma = q == 1   ? sweepFmaVariants<1>()
+                 : q == 2 ? sweepFmaVariants<2>()
+                 : q == 4 ? sweepFmaVariants<4>()
+                          : sweepFmaVariants<8>();
     }
-
+    addEach("row-fma Q" + std::to_string(q), rowFma, 8, 256);
+    const int qt = M <= 16 ? 1 : 2;
+    addEach("n8-mma QT" + std::to_string(qt), qt == 1 ? n8MmaVariants<8, 1>() : n8MmaVariants<8, 2>(), 8, 256);
+    const int qc = M <= 8 ? 8 : M <= 16 ? 16 : 32;
+    addEach("m16-mma QC" + std::to_string(qc),
+            qc == 8 ? m16MmaVariants<8>() : qc == 16 ? m16MmaVariants<16>() : m16MmaVariants<32>(), 16, 256);
     // Sweeping variants (512-thread blocks).
-    if (M <= 1) {
-      add("sweep-fma Q1 U1", sweep_fma<1, 1>, N, 512);
-      add("sweep-fma Q1 U2", sweep_fma<1, 2>, (N + 1) / 2, 512);
-      add("sweep-fma Q1 U4", sweep_fma<1, 4>, (N + 3) / 4, 512);
-    } else if (M <= 2) {
-      add("sweep-fma Q2 U1", sweep_fma<2, 1>, N, 512);
-      add("sweep-fma Q2 U2", sweep_fma<2, 2>, (N + 1) / 2, 512);
-      add("sweep-fma Q2 U4", sweep_fma<2, 4>, (N + 3) / 4, 512);
-    } else if (M <= 4) {
-      add("sweep-fma Q4 U1", sweep_fma<4, 1>, N, 512);
-      add("sweep-fma Q4 U2", sweep_fma<4, 2>, (N + 1) / 2, 512);
-      add("sweep-fma Q4 U4", sweep_fma<4, 4>, (N + 3) / 4, 512);
-    } else if (M <= 8) {
-      add("sweep-fma Q8 U1", sweep_fma<8, 1>, N, 512);
-      add("sweep-fma Q8 U2", sweep_fma<8, 2>, (N + 1) / 2, 512);
-    }
-    if (M <= 16) {
-      add("sweep-n8 QT1 U1", n8_mma<16, 1, 1>, rows8, 512);
-      add("sweep-n8 QT1 U2", n8_mma<16, 1, 2>, rows8, 512);
-    } else {
-      add("sweep-n8 QT2 U1", n8_mma<16, 2, 1>, rows8, 512);
-      add("sweep-n8 QT2 U2", n8_mma<16, 2, 2>, rows8, 512);
-    }
+    addEach("sweep-fma Q" + std::to_string(q), sweepFma, 0, 512);
+    addEach("sweep-n8 QT" + std::to_string(qt), qt == 1 ? n8MmaVariants<16, 1>() : n8MmaVariants<16, 2>(), 8,
+            512);
 
     auto launch = [&](Contender& ct, int set) {
       if (!ct.kernel) {
