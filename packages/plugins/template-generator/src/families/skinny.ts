@@ -268,7 +268,7 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     return "mma-n8 puts 8 rows of the streamed operand on mma's n side: it needs them K-contiguous (not B in the nn layout)";
   }
   const variant: Variant = pc ? (math === "fma" ? "pc-fma" : "pc-mma") : `kc-${math}`;
-  if (point.math === "fma" && Q > 8)
+  if (math === "fma" && Q > 8)
     return `fma keeps Q x outputs per lane in registers and needs Q <= 8 (Q = ${Q})`;
   if (!streamB && !linear && point.narrow === "global") {
     return 'operand "a" with layout nn reads B across its rows: the narrow operand must be staged in shared memory';
@@ -280,11 +280,12 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
 
   const vw = point.loadBytes / 2;
   const contiguous = pc ? N : K;
-  if (contiguous % vw !== 0) {
+  // Widths are powers of two: a width above the widest the extent divides by is misaligned, one below is pruned.
+  const widest = LOAD_BYTES.find((bytes) => contiguous % (bytes / 2) === 0) as number;
+  if (point.loadBytes > widest) {
     return `${point.loadBytes}-byte loads need ${pc ? "N" : "K"} (${contiguous}) to be a multiple of ${vw}`;
   }
-  const widest = LOAD_BYTES.find((bytes) => contiguous % (bytes / 2) === 0) as number;
-  if (point.loadBytes !== widest) {
+  if (point.loadBytes < widest) {
     return `${pc ? "N" : "K"} (${contiguous}) allows ${widest}-byte loads: narrower ones are left out of the space`;
   }
 
