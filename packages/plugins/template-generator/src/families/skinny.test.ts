@@ -35,7 +35,6 @@ const base: DesignValues = {
   loadBytes: 16,
   unroll: 4,
   narrow: "global",
-  streamLoad: "ldg",
   schedule: "tiles",
   minBlocksPerSm: 1,
 };
@@ -86,7 +85,7 @@ describe("skinny family: violates", () => {
     expect(skinnyFamily.violates(point({ operand: "a" }), decode, sm90)).toMatch(/N <= 64/);
     expect(skinnyFamily.violates(point({ operand: "b" }), task(4096, 16, 4096), sm90)).toMatch(/M <= 64/);
     expect(
-      skinnyFamily.violates(point({ operand: "a", warpsK: 1 }), task(4096, 16, 4096, "linear"), sm90),
+      skinnyFamily.violates(point({ operand: "a" }), task(4096, 16, 4096, "linear"), sm90),
     ).toBeUndefined();
   });
 
@@ -131,6 +130,31 @@ describe("skinny family: violates", () => {
     expect(skinnyFamily.violates(n8, task(16, 8, 4096, "linear"), sm90)).toBeUndefined();
   });
 
+  it("splits K across CTAs only while the row tiles are fewer than the SMs", () => {
+    // 4096 rows in tiles of 32 (mma, 2 row groups of 16): 128 tiles, fewer than the 132 SMs.
+    const split = point({ split: 2, reduction: "atomic-workspace" });
+    expect(skinnyFamily.violates(split, decode, sm90)).toBeUndefined();
+    // 14336 rows: 448 tiles already fill every SM.
+    expect(skinnyFamily.violates(split, task(1, 14336, 4096, "linear"), sm90)).toMatch(/448 row tiles/);
+    const stream = point({ schedule: "stream", reduction: "atomic-workspace" });
+    expect(skinnyFamily.violates(stream, task(1, 14336, 4096, "linear"), sm90)).toMatch(/row tiles/);
+    expect(skinnyFamily.violates(point({}), task(1, 14336, 4096, "linear"), sm90)).toBeUndefined();
+  });
+
+  it("caps the rows of a K-contiguous stream per block at 32 and stages only B's columns", () => {
+    expect(skinnyFamily.violates(point({ warpsK: 2 }), decode, sm90)).toMatch(/64 rows of S/);
+    expect(skinnyFamily.violates(point({ math: "mma-n8", warpsK: 2 }), decode, sm90)).toBeUndefined();
+    // The nn stream of B covers columns, not rows: 64-column warp tiles are allowed.
+    expect(skinnyFamily.violates(point({ warpsK: 2 }), task(16, 4096, 4096, "nn"), sm90)).toBeUndefined();
+    expect(skinnyFamily.violates(point({ narrow: "shared" }), decode, sm90)).toMatch(/K-contiguous/);
+    expect(skinnyFamily.violates(point({ narrow: "shared" }), task(16, 4096, 4096, "nn"), sm90)).toMatch(
+      /K-contiguous/,
+    );
+    const source = skinnyFamily.render(base, decode, sm90).source;
+    expect(source).toContain("ld.global.nc.L1::no_allocate.v4.u32");
+    expect(skinnyFamily.dimensions.map((dimension) => dimension.name)).not.toContain("streamLoad");
+  });
+
   it("ties the reduction to the split and keeps every split non-empty", () => {
     expect(skinnyFamily.violates(point({ reduction: "serial" }), decode, sm90)).toMatch(/direct/);
     expect(skinnyFamily.violates(point({ split: 4 }), decode, sm90)).toMatch(/workspace/);
@@ -155,7 +179,7 @@ describe("skinny family: violates", () => {
   });
 
   it("caps registers by the resident blocks asked for", () => {
-    const heavy = point({ unroll: 4, warpTile: 2, threads: 256 });
+    const heavy = point({ unroll: 4, warpTile: 2, threads: 256, warpsK: 8 });
     expect(skinnyFamily.violates({ ...heavy, minBlocksPerSm: 1 }, decode, sm90)).toBeUndefined();
     expect(skinnyFamily.violates({ ...heavy, minBlocksPerSm: 4 }, decode, sm90)).toMatch(/registers/);
     expect(skinnyFamily.violates(point({ threads: 256, minBlocksPerSm: 2 }), decode, sm90)).toBeUndefined();
@@ -167,7 +191,7 @@ describe("skinny family: violates", () => {
     );
     expect(
       skinnyFamily.violates(
-        point({ math: "fma", warpTile: 2, narrow: "shared" }),
+        point({ math: "fma", warpTile: 2, unroll: 1 }),
         task(8, 4096, 4096, "linear"),
         sm90,
       ),
@@ -178,14 +202,14 @@ describe("skinny family: violates", () => {
     );
     expect(skinnyFamily.violates(point({ operand: "a", narrow: "shared" }), tall, sm90)).toBeUndefined();
     expect(
-      skinnyFamily.violates(point({ warpsK: 1, warpTile: 2 }), task(1, 60, 4096, "linear"), sm90),
+      skinnyFamily.violates(point({ math: "fma", warpsK: 1 }), task(1, 6, 4096, "linear"), sm90),
     ).toMatch(/no rows/);
   });
 
   it("rejects points whose registers would spill and options that do not exist", () => {
     expect(
       skinnyFamily.violates(
-        point({ loadBytes: 2, unroll: 4, warpTile: 2, narrow: "global", minBlocksPerSm: 4 }),
+        point({ loadBytes: 2, unroll: 4, warpTile: 2, warpsK: 8, minBlocksPerSm: 4 }),
         task(64, 11008, 4095, "linear"),
         sm90,
       ),
@@ -230,26 +254,26 @@ const sample = (() => {
   const random = prng(20240613);
   return shapes.flatMap((t) => sampleValid(random, t, 1).map((values) => ({ task: t, values })));
 })();
-// Every code path at least once: the four main loops, each reduction, both narrow sources, both schedules.
+// Every code path at least once: the five main loops, each reduction, both narrow sources, both schedules.
 const streamed = { schedule: "stream", reduction: "atomic-workspace", minBlocksPerSm: 2 };
 const coverage: { task: GemmTask; values: DesignValues }[] = [
   {
-    task: task(3, 1000, 999, "linear"),
-    values: point({ ...streamed, math: "fma", loadBytes: 2, unroll: 2, narrow: "shared" }),
+    task: task(3, 200, 999, "linear"),
+    values: point({ ...streamed, math: "fma", loadBytes: 2, unroll: 2, minBlocksPerSm: 1 }),
   },
-  { task: task(3, 1000, 999, "nn"), values: point({ ...streamed, math: "fma", narrow: "shared" }) },
-  { task: task(17, 11008, 4095, "nn"), values: point({ ...streamed, unroll: 2, minBlocksPerSm: 1 }) },
+  { task: task(3, 1000, 999, "nn"), values: point({ ...streamed, math: "fma" }) },
+  { task: task(17, 4000, 4095, "nn"), values: point({ ...streamed, unroll: 2, minBlocksPerSm: 1 }) },
   {
     task: task(4095, 7, 333, "nn"),
     values: point({ ...streamed, operand: "a", narrow: "shared", loadBytes: 2, unroll: 1 }),
   },
   {
     task: task(5, 300, 1000, "linear"),
-    values: point({ math: "fma", warpTile: 2, split: 2, reduction: "serial", narrow: "shared" }),
+    values: point({ math: "fma", warpTile: 2, split: 2, reduction: "serial" }),
   },
   {
     task: task(5, 300, 1000, "nn"),
-    values: point({ math: "fma", loadBytes: 8, narrow: "shared", split: 4, reduction: "atomic-workspace" }),
+    values: point({ math: "fma", loadBytes: 8, split: 4, reduction: "atomic-workspace" }),
   },
   {
     task: task(24, 1000, 998, "nn"),
@@ -261,7 +285,7 @@ const coverage: { task: GemmTask; values: DesignValues }[] = [
   },
   {
     task: task(5, 300, 1000, "linear"),
-    values: point({ math: "mma-n8", warpTile: 2, narrow: "shared", split: 2, reduction: "serial" }),
+    values: point({ math: "mma-n8", warpTile: 2, split: 2, reduction: "serial" }),
   },
   {
     task: task(2000, 40, 776, "nn"),

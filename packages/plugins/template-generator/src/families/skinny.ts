@@ -34,7 +34,6 @@ type Operand = "a" | "b";
 type MathKind = "fma" | "mma" | "mma-n8";
 type Reduction = "direct" | "atomic-workspace" | "serial";
 type NarrowSource = "global" | "shared";
-type StreamLoad = "ldg" | "no-allocate";
 type Schedule = "tiles" | "stream";
 
 interface SkinnyPoint {
@@ -48,7 +47,6 @@ interface SkinnyPoint {
   loadBytes: number;
   unroll: number;
   narrow: NarrowSource;
-  streamLoad: StreamLoad;
   schedule: Schedule;
   minBlocksPerSm: number;
 }
@@ -65,7 +63,6 @@ const REDUCTIONS: readonly Reduction[] = ["direct", "atomic-workspace", "serial"
 const LOAD_BYTES: readonly number[] = [16, 8, 4, 2];
 const UNROLLS: readonly number[] = [1, 2, 4];
 const NARROWS: readonly NarrowSource[] = ["global", "shared"];
-const STREAM_LOADS: readonly StreamLoad[] = ["ldg", "no-allocate"];
 const SCHEDULES: readonly Schedule[] = ["tiles", "stream"];
 const MIN_BLOCKS: readonly number[] = [1, 2, 3, 4];
 
@@ -120,14 +117,8 @@ const dimensions: readonly Dimension[] = [
   {
     name: "narrow",
     description:
-      'where the narrow operand is read from: "global" (read-only cache) or "shared" (staged per K tile)',
+      'where the narrow operand is read from: "global" (read-only cache; wherever it is K-contiguous) or "shared" (staged and transposed per K tile; operand "a" in the nn layout only)',
     options: NARROWS,
-  },
-  {
-    name: "streamLoad",
-    description:
-      'load flavour for the streamed operand: "ldg" (ld.global.nc) or "no-allocate" (ld.global.nc.L1::no_allocate)',
-    options: STREAM_LOADS,
   },
   {
     name: "schedule",
@@ -151,6 +142,17 @@ const REGISTER_CAP = 208;
 const STREAM_K_UNIT = 64;
 /** Threads one SM holds at most (sm80 and sm90). */
 const MAX_THREADS_PER_SM = 2048;
+/**
+ * Rows of a K-contiguous stream one block covers at most. Blocks over a few rows each, all walking K, make the
+ * resident grid read S as one contiguous band of rows. Measured on the decode shapes, the share of points within
+ * 3 % of a shape's best: 1-4 % for blocks over 128 or 256 rows, 11-16 % over 64, 15-23 % over 32 or fewer.
+ */
+const MAX_KC_BLOCK_ROWS = 32;
+/**
+ * Splitting K across CTAs (split > 1 or the stream schedule) is kept for grids of fewer row tiles than this many per
+ * SM: with more tiles the grid is full without it, and measured split points there were rarely near a shape's best.
+ */
+const SPLIT_TILE_LIMIT_PER_SM = 1;
 /** Shared memory the driver reserves per resident CTA. */
 const RESERVED_SHARED_PER_BLOCK = 1024;
 
@@ -175,10 +177,9 @@ interface Plan {
   /** Granularity of a CTA's K range. */
   gran: number;
   kPer: number;
-  /** Staged narrow tile: K extent, row stride in halves, vector width of the staging copy. */
+  /** Staged narrow tile: K extent and row stride in halves. */
   kt: number;
   tStride: number;
-  stageVector: number;
   /** fp32 accumulator values per lane. */
   nv: number;
   registers: number;
@@ -213,7 +214,6 @@ function readPoint(values: DesignValues): SkinnyPoint {
     loadBytes: pick(values, "loadBytes", LOAD_BYTES),
     unroll: pick(values, "unroll", UNROLLS),
     narrow: pick(values, "narrow", NARROWS),
-    streamLoad: pick(values, "streamLoad", STREAM_LOADS),
     schedule: pick(values, "schedule", SCHEDULES),
     minBlocksPerSm: pick(values, "minBlocksPerSm", MIN_BLOCKS),
   };
@@ -270,8 +270,13 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
   const variant: Variant = pc ? (math === "fma" ? "pc-fma" : "pc-mma") : `kc-${math}`;
   if (math === "fma" && Q > 8)
     return `fma keeps Q x outputs per lane in registers and needs Q <= 8 (Q = ${Q})`;
-  if (!streamB && !linear && point.narrow === "global") {
-    return 'operand "a" with layout nn reads B across its rows: the narrow operand must be staged in shared memory';
+  if (!streamB && !linear) {
+    if (point.narrow === "global") {
+      return 'operand "a" with layout nn reads B across its rows: the narrow operand must be staged in shared memory';
+    }
+  } else if (point.narrow === "shared") {
+    // Measured: staging was behind global reads on 20-21 of 24 decode-shape samples (docs/results/template-generator.md).
+    return 'the narrow operand is K-contiguous here: it is read through the read-only cache ("global"); staging it is kept for operand "a" with layout nn only';
   }
   if (point.threads > limits.maxThreadsPerBlock) return `${point.threads} threads exceed the block limit`;
   const warps = point.threads / 32;
@@ -347,6 +352,9 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
       break;
   }
   const ctaP = warpP * warpsP;
+  if (!pc && ctaP > MAX_KC_BLOCK_ROWS) {
+    return `a block would stream ${ctaP} rows of S at once (at most ${MAX_KC_BLOCK_ROWS}): fewer warps per row group, or smaller warp tiles`;
+  }
   if (ceilDiv(P, warpP) < warpsP) {
     return `a block spans ${ctaP} streamed rows but only ${P} exist: some warps would have no rows`;
   }
@@ -368,7 +376,6 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
   const quantum = Math.max(64, step);
   let kt = 0;
   let tStride = 0;
-  let stageVector = 1;
   let tileBytes = 0;
   if (point.narrow === "shared") {
     const fit = Math.floor((NARROW_TILE_BUDGET / (QC * 2) - pad) / quantum) * quantum;
@@ -376,7 +383,6 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     if (kt < quantum) return "the narrow operand tile does not fit in shared memory";
     tStride = kt + pad;
     tileBytes = QC * tStride * 2;
-    if (streamB || linear) stageVector = [8, 4, 2, 1].find((v) => K % v === 0) ?? 1;
   }
   const nv = accumulatorCount(variant, point, QC);
   const reductionBytes = point.warpsK > 1 ? warpsP * (point.warpsK - 1) * nv * 32 * 4 : 0;
@@ -393,6 +399,9 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
   }
 
   const tiles = ceilDiv(P, ctaP);
+  if ((stream || point.split > 1) && tiles >= SPLIT_TILE_LIMIT_PER_SM * limits.smCount) {
+    return `${tiles} row tiles already give every SM ${SPLIT_TILE_LIMIT_PER_SM} or more CTAs: K is split across CTAs only when tiles are fewer`;
+  }
   const unitsPerTile = stream ? ceilDiv(K, STREAM_K_UNIT) : point.split;
   const gridX = stream ? Math.min(tiles * unitsPerTile, limits.smCount * point.minBlocksPerSm) : tiles;
   if (gridX > 2147483647) return "grid too large";
@@ -420,7 +429,6 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     kPer,
     kt,
     tStride,
-    stageVector,
     nv,
     registers,
     dynamicSharedBytes,
@@ -455,15 +463,18 @@ interface Snippet {
   code: string;
 }
 
-function loadHelpers(noAllocate: boolean): Snippet[] {
-  const flavour = noAllocate ? "ld.global.nc.L1::no_allocate" : "ld.global.nc";
+// The streamed operand is read once: ld.global.nc.L1::no_allocate keeps it out of L1. Plain ld.global.nc loads were
+// measured and left out (docs/results/template-generator.md, "Sweep-like points and a smaller skinny space").
+const STREAM_FLAVOUR = "ld.global.nc.L1::no_allocate";
+
+function loadHelpers(): Snippet[] {
   return [
     {
       name: "sk_ld16",
-      code: `// Streamed-operand loads: read-only path${noAllocate ? ", no L1 allocation" : ""}.
+      code: `// Streamed-operand loads: read-only path, no L1 allocation.
 SK_DEV uint4 sk_ld16(const __half* p) {
   uint4 v;
-  asm("${flavour}.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+  asm("${STREAM_FLAVOUR}.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
   return v;
 }`,
     },
@@ -471,7 +482,7 @@ SK_DEV uint4 sk_ld16(const __half* p) {
       name: "sk_ld8",
       code: `SK_DEV uint2 sk_ld8(const __half* p) {
   uint2 v;
-  asm("${flavour}.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
+  asm("${STREAM_FLAVOUR}.v2.u32 {%0, %1}, [%2];" : "=r"(v.x), "=r"(v.y) : "l"(p));
   return v;
 }`,
     },
@@ -479,7 +490,7 @@ SK_DEV uint4 sk_ld16(const __half* p) {
       name: "sk_ld4",
       code: `SK_DEV uint32_t sk_ld4(const __half* p) {
   uint32_t v;
-  asm("${flavour}.u32 %0, [%1];" : "=r"(v) : "l"(p));
+  asm("${STREAM_FLAVOUR}.u32 %0, [%1];" : "=r"(v) : "l"(p));
   return v;
 }`,
     },
@@ -487,7 +498,7 @@ SK_DEV uint4 sk_ld16(const __half* p) {
       name: "sk_ld2",
       code: `SK_DEV uint32_t sk_ld2(const __half* p) {
   unsigned short v;
-  asm("${flavour}.u16 %0, [%1];" : "=h"(v) : "l"(p));
+  asm("${STREAM_FLAVOUR}.u16 %0, [%1];" : "=h"(v) : "l"(p));
   return v;
 }`,
     },
@@ -598,37 +609,9 @@ function usedSnippets(snippets: readonly Snippet[], code: string): string[] {
   return snippets.filter((snippet) => used.has(snippet.name)).map((snippet) => snippet.code);
 }
 
+/** Operand "a" in the nn layout (the only stream whose narrow operand is staged): B's columns, transposed. */
 function stagingCode(plan: Plan): string {
-  const { point, streamB, linear } = plan;
-  if (point.narrow !== "shared") return "";
-  if (streamB || linear) {
-    const tv = plan.stageVector;
-    const type = tv === 8 ? "uint4" : tv === 4 ? "uint2" : tv === 2 ? "uint32_t" : "unsigned short";
-    const zero =
-      tv === 8
-        ? "make_uint4(0u, 0u, 0u, 0u)"
-        : tv === 4
-          ? "make_uint2(0u, 0u)"
-          : tv === 2
-            ? "0u"
-            : "(unsigned short)0";
-    const load =
-      tv === 1
-        ? "__ldg(reinterpret_cast<const unsigned short*>(T + (size_t)q * K + k))"
-        : `__ldg(reinterpret_cast<const ${type === "uint32_t" ? "unsigned int" : type}*>(T + (size_t)q * K + k))`;
-    return `    // Stage T[q][t0, t0 + KT) in shared memory, zeros past t1 and past Q.
-    __syncthreads();
-    for (int idx = threadIdx.x; idx < SK_QC * (SK_KT / ${tv}); idx += SK_THREADS) {
-      const int q = idx / (SK_KT / ${tv});
-      const int kk = (idx % (SK_KT / ${tv})) * ${tv};
-      const int k = t0 + kk;
-      ${type} v = ${zero};
-      if (q < Q && k < t1) v = ${load};
-      *reinterpret_cast<${type}*>(tS + q * SK_TSTRIDE + kk) = v;
-    }
-    __syncthreads();
-`;
-  }
+  if (plan.point.narrow !== "shared") return "";
   return `    // Stage T[q][t0, t0 + KT) = B[k][q] in shared memory (transposed), zeros past t1 and past Q.
     __syncthreads();
     for (int idx = threadIdx.x; idx < SK_QC * SK_KT; idx += SK_THREADS) {
@@ -852,11 +835,7 @@ function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string
           sk_f8(sv[u], sf);
 #pragma unroll
           for (int q = 0; q < SK_QC; ++q) {
-            ${
-              shared
-                ? "const float tq = __half2float(tS[q * SK_TSTRIDE + (k - t0)]);"
-                : "const float tq = (q < Q && k < t1) ? __half2float(__ldg(T + (size_t)q * K + k)) : 0.0f;"
-            }
+            const float tq = (q < Q && k < t1) ? __half2float(__ldg(T + (size_t)q * K + k)) : 0.0f;
 #pragma unroll
             for (int e = 0; e < 8; ++e) acc[q * 8 + e] = fmaf(tq, sf[e], acc[q * 8 + e]);
           }
@@ -879,9 +858,6 @@ function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string
 `,
       };
     case "pc-mma": {
-      const pairLoad = shared
-        ? "*reinterpret_cast<const uint32_t*>(tS + q * SK_TSTRIDE + (k - t0))"
-        : K_EVEN_MARK;
       return {
         setup: `  const int g = lane >> 2, tg = lane & 3;
   const __half* scol[SK_TILE];
@@ -915,7 +891,7 @@ function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string
             for (int i = 0; i < 4; ++i) {
               const int q = r * 16 + g + (i & 1) * 8;
               const int k = k0 + (i >> 1) * 8 + tg * 2;
-              af[r][i] = ${pairLoad};
+              af[r][i] = ${K_EVEN_MARK};
             }
 #pragma unroll
           for (int b = 0; b < SK_TILE; ++b)
@@ -980,7 +956,7 @@ function renderSource(plan: Plan, task: GemmTask): string {
   const { point } = plan;
   const parts = mainLoop(plan);
   let loop = parts.loop;
-  if (plan.variant === "pc-mma" && point.narrow === "global") {
+  if (plan.variant === "pc-mma") {
     const pair =
       task.k % 2 === 0
         ? "(q < Q && k < t1) ? sk_tld4(T + (size_t)q * K + k) : 0u"
@@ -1148,7 +1124,7 @@ ${finish}${stream ? "    __syncthreads();\n" : ""}  }
 `;
 
   const snippets = [
-    ...loadHelpers(point.streamLoad === "no-allocate"),
+    ...loadHelpers(),
     chunkLoader("sk_chunk_s", "sk_ld", vw),
     chunkLoader("sk_chunk_t", "sk_tld", vw),
     ...COMMON_HELPERS,
