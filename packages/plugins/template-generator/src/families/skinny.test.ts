@@ -144,6 +144,14 @@ describe("skinny family: violates", () => {
   it("caps the rows of a K-contiguous stream per block at 32 and stages only B's columns", () => {
     expect(skinnyFamily.violates(point({ warpsK: 2 }), decode, sm90)).toMatch(/64 rows of S/);
     expect(skinnyFamily.violates(point({ math: "mma-n8", warpsK: 2 }), decode, sm90)).toBeUndefined();
+    // A staged narrow tile (operand "a", nn) is amortized over the block's rows: no cap.
+    expect(
+      skinnyFamily.violates(
+        point({ operand: "a", narrow: "shared", warpsK: 1 }),
+        task(4096, 64, 8192, "nn"),
+        sm90,
+      ),
+    ).toBeUndefined();
     // The nn stream of B covers columns, not rows: 64-column warp tiles are allowed.
     expect(skinnyFamily.violates(point({ warpsK: 2 }), task(16, 4096, 4096, "nn"), sm90)).toBeUndefined();
     expect(skinnyFamily.violates(point({ narrow: "shared" }), decode, sm90)).toMatch(/K-contiguous/);

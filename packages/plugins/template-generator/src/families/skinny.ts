@@ -143,16 +143,13 @@ const STREAM_K_UNIT = 64;
 /** Threads one SM holds at most (sm80 and sm90). */
 const MAX_THREADS_PER_SM = 2048;
 /**
- * Rows of a K-contiguous stream one block covers at most. Blocks over a few rows each, all walking K, make the
- * resident grid read S as one contiguous band of rows. Measured on the decode shapes, the share of points within
- * 3 % of a shape's best: 1-4 % for blocks over 128 or 256 rows, 11-16 % over 64, 15-23 % over 32 or fewer.
+ * Rows of a K-contiguous stream one block covers at most when the narrow operand is read from global memory (a
+ * staged narrow tile is amortized over a block's rows, so it is not capped). Blocks over a few rows each, all
+ * walking K, make the resident grid read S as one contiguous band of rows. Measured on the decode shapes, the
+ * share of points within 3 % of a shape's best: 1-4 % for blocks over 128 or 256 rows, 11-16 % over 64, 15-23 %
+ * over 32 or fewer.
  */
 const MAX_KC_BLOCK_ROWS = 32;
-/**
- * Splitting K across CTAs (split > 1 or the stream schedule) is kept for grids of fewer row tiles than this many per
- * SM: with more tiles the grid is full without it, and measured split points there were rarely near a shape's best.
- */
-const SPLIT_TILE_LIMIT_PER_SM = 1;
 /** Shared memory the driver reserves per resident CTA. */
 const RESERVED_SHARED_PER_BLOCK = 1024;
 
@@ -352,7 +349,7 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
       break;
   }
   const ctaP = warpP * warpsP;
-  if (!pc && ctaP > MAX_KC_BLOCK_ROWS) {
+  if (!pc && point.narrow === "global" && ctaP > MAX_KC_BLOCK_ROWS) {
     return `a block would stream ${ctaP} rows of S at once (at most ${MAX_KC_BLOCK_ROWS}): fewer warps per row group, or smaller warp tiles`;
   }
   if (ceilDiv(P, warpP) < warpsP) {
@@ -399,8 +396,10 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
   }
 
   const tiles = ceilDiv(P, ctaP);
-  if ((stream || point.split > 1) && tiles >= SPLIT_TILE_LIMIT_PER_SM * limits.smCount) {
-    return `${tiles} row tiles already give every SM ${SPLIT_TILE_LIMIT_PER_SM} or more CTAs: K is split across CTAs only when tiles are fewer`;
+  // Splitting K across CTAs fills the GPU when the row tiles are fewer than the SMs. With more tiles the grid is
+  // full without it, and measured split points there were rarely near a shape's best (13 of 639 within 3 %).
+  if ((stream || point.split > 1) && tiles >= limits.smCount) {
+    return `${tiles} row tiles already cover the ${limits.smCount} SMs: K is split across CTAs only when the tiles are fewer`;
   }
   const unitsPerTile = stream ? ceilDiv(K, STREAM_K_UNIT) : point.split;
   const gridX = stream ? Math.min(tiles * unitsPerTile, limits.smCount * point.minBlocksPerSm) : tiles;
