@@ -139,10 +139,13 @@ describe("skinny family: violates", () => {
     const stream = point({ schedule: "stream", reduction: "atomic-workspace" });
     expect(skinnyFamily.violates(stream, task(1, 14336, 4096, "linear"), sm90)).toMatch(/row tiles/);
     expect(skinnyFamily.violates(point({}), task(1, 14336, 4096, "linear"), sm90)).toBeUndefined();
+    // The boundary: 132 tiles of 32 rows cover the 132 SMs, 131 do not.
+    expect(skinnyFamily.violates(split, task(1, 4224, 4096, "linear"), sm90)).toMatch(/132 row tiles/);
+    expect(skinnyFamily.violates(split, task(1, 4192, 4096, "linear"), sm90)).toBeUndefined();
   });
 
   it("caps the rows of a K-contiguous stream per block at 32 and stages only B's columns", () => {
-    expect(skinnyFamily.violates(point({ warpsK: 2 }), decode, sm90)).toMatch(/64 rows of S/);
+    expect(skinnyFamily.violates(point({ warpsK: 2 }), decode, sm90)).toMatch(/cover 64 streamed rows.*raise warpsK/);
     expect(skinnyFamily.violates(point({ math: "mma-n8", warpsK: 2 }), decode, sm90)).toBeUndefined();
     // A staged narrow tile (operand "a", nn) is amortized over the block's rows: no cap.
     expect(
@@ -152,15 +155,19 @@ describe("skinny family: violates", () => {
         sm90,
       ),
     ).toBeUndefined();
-    // The nn stream of B covers columns, not rows: 64-column warp tiles are allowed.
+    // The nn stream of B is tiled by columns (pc-mma, 32 per warp here), not capped by rows.
     expect(skinnyFamily.violates(point({ warpsK: 2 }), task(16, 4096, 4096, "nn"), sm90)).toBeUndefined();
-    expect(skinnyFamily.violates(point({ narrow: "shared" }), decode, sm90)).toMatch(/K-contiguous/);
+    expect(skinnyFamily.violates(point({ narrow: "shared" }), decode, sm90)).toMatch(/read-only cache/);
     expect(skinnyFamily.violates(point({ narrow: "shared" }), task(16, 4096, 4096, "nn"), sm90)).toMatch(
-      /K-contiguous/,
+      /read-only cache/,
     );
     const source = skinnyFamily.render(base, decode, sm90).source;
     expect(source).toContain("ld.global.nc.L1::no_allocate.v4.u32");
     expect(skinnyFamily.dimensions.map((dimension) => dimension.name)).not.toContain("streamLoad");
+    // A saved point that still names the removed load flavour renders with no-allocate loads.
+    const saved = skinnyFamily.render({ ...base, streamLoad: "ldg" }, decode, sm90).source;
+    expect(saved).toContain("ld.global.nc.L1::no_allocate.v4.u32");
+    expect(saved).not.toMatch(/ld\.global\.nc\.v4/);
   });
 
   it("ties the reduction to the split and keeps every split non-empty", () => {
@@ -274,6 +281,10 @@ const coverage: { task: GemmTask; values: DesignValues }[] = [
   {
     task: task(4095, 7, 333, "nn"),
     values: point({ ...streamed, operand: "a", narrow: "shared", loadBytes: 2, unroll: 1 }),
+  },
+  {
+    task: task(4095, 7, 333, "nn"),
+    values: point({ operand: "a", math: "fma", narrow: "shared", loadBytes: 2, unroll: 1 }),
   },
   {
     task: task(5, 300, 1000, "linear"),

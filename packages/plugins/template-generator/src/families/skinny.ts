@@ -159,7 +159,6 @@ interface Plan {
   point: SkinnyPoint;
   variant: Variant;
   streamB: boolean;
-  linear: boolean;
   /** Streamed rows (or columns, for pc) and narrow rows. */
   P: number;
   Q: number;
@@ -169,8 +168,6 @@ interface Plan {
   warpsP: number;
   warpP: number;
   ctaP: number;
-  /** K covered by one step of one warp. */
-  step: number;
   /** Granularity of a CTA's K range. */
   gran: number;
   kPer: number;
@@ -226,7 +223,8 @@ const roundUp = (a: number, b: number) => ceilDiv(a, b) * b;
 function registerEstimate(variant: Variant, p: SkinnyPoint, QC: number): number {
   const { unroll: U, warpTile: T } = p;
   const widen = p.loadBytes === 2 ? 2 : 1;
-  // With a global narrow operand the compiler hoists its loads for the whole unrolled batch.
+  // With a global narrow operand the compiler hoists its loads for the whole unrolled batch (pc variants always
+  // read it from global).
   const batch = p.narrow === "global" ? U : 1;
   switch (variant) {
     case "kc-fma":
@@ -236,9 +234,9 @@ function registerEstimate(variant: Variant, p: SkinnyPoint, QC: number): number 
     case "kc-mma-n8":
       return 4 * U * T * widen + 4 * T * (QC / 16) + 8 * (QC / 16) * batch * widen + 2 * T + 64;
     case "pc-fma":
-      return 4 * U * widen + 8 * QC + QC * batch + 8 + 2 + 48;
+      return 4 * U * widen + 8 * QC + QC * U + 8 + 2 + 48;
     case "pc-mma":
-      return 8 * U * T * widen + 16 * (QC / 16) * T + 4 * (QC / 16) * batch + 2 * T + 64;
+      return 8 * U * T * widen + 16 * (QC / 16) * T + 4 * (QC / 16) * U + 2 * T + 64;
   }
 }
 
@@ -272,7 +270,8 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
       return 'operand "a" with layout nn reads B across its rows: the narrow operand must be staged in shared memory';
     }
   } else if (point.narrow === "shared") {
-    // Measured: staging was behind global reads on 20-21 of 24 decode-shape samples (docs/results/template-generator.md).
+    // Measured on K-contiguous decode streams: staging was behind global reads on 20-21 of 24 shape-samples
+    // (docs/results/template-generator.md). For B in the nn layout the data is thin; the same rule applies.
     return 'the narrow operand is K-contiguous here: it is read through the read-only cache ("global"); staging it is kept for operand "a" with layout nn only';
   }
   if (point.threads > limits.maxThreadsPerBlock) return `${point.threads} threads exceed the block limit`;
@@ -308,52 +307,46 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
 
   let QC: number;
   let warpP: number;
-  let step: number;
   let gran: number;
-  let pad: number;
   switch (variant) {
     case "kc-fma":
       QC = Q;
       warpP = point.warpTile;
-      step = 256;
       gran = 32;
-      pad = 8;
       break;
     case "kc-mma":
       QC = roundUp(Q, 8);
       warpP = 16 * point.warpTile;
-      step = 32;
       gran = 32;
-      pad = 32;
       break;
     case "kc-mma-n8":
       QC = roundUp(Q, 16);
       warpP = 8 * point.warpTile;
-      step = 32;
       gran = 32;
-      pad = 32;
       break;
     case "pc-fma":
       QC = Q;
       warpP = 64 * point.warpTile;
-      step = 4 / point.warpTile;
       gran = 16;
-      pad = 8;
       break;
     case "pc-mma":
       QC = roundUp(Q, 16);
       warpP = 32 * point.warpTile;
-      step = 16;
       gran = 16;
-      pad = 8;
       break;
   }
   const ctaP = warpP * warpsP;
   if (!pc && point.narrow === "global" && ctaP > MAX_KC_BLOCK_ROWS) {
-    return `a block would stream ${ctaP} rows of S at once (at most ${MAX_KC_BLOCK_ROWS}): fewer warps per row group, or smaller warp tiles`;
+    return `a block would cover ${ctaP} streamed rows (at most ${MAX_KC_BLOCK_ROWS}): raise warpsK (fewer warps side by side on rows), use fewer threads, warpTile 1, or mma-n8 / fma`;
   }
   if (ceilDiv(P, warpP) < warpsP) {
     return `a block spans ${ctaP} streamed rows but only ${P} exist: some warps would have no rows`;
+  }
+  const tiles = ceilDiv(P, ctaP);
+  // Splitting K across CTAs fills the GPU when the row tiles are fewer than the SMs. With more tiles the grid is
+  // full without it, and measured split points there were rarely near a shape's best (13 of 639 within 3 %).
+  if ((stream || point.split > 1) && tiles >= limits.smCount) {
+    return `${tiles} row tiles already cover the ${limits.smCount} SMs: K is split across CTAs only when the tiles are fewer (use split 1 with the tiles schedule)`;
   }
   const kPer = stream ? STREAM_K_UNIT : roundUp(ceilDiv(K, point.split), gran);
   if (!stream && (point.split - 1) * kPer >= K) {
@@ -369,8 +362,9 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     return `estimated ${registers} registers per thread (cap ${registerCap} for ${point.minBlocksPerSm} blocks of ${point.threads}): expect spills`;
   }
 
-  // Staged narrow tile.
-  const quantum = Math.max(64, step);
+  // Staged narrow tile (operand "a" in nn: always a kc variant). K granularity of a tile and row padding.
+  const quantum = variant === "kc-fma" ? 256 : 64;
+  const pad = variant === "kc-fma" ? 8 : 32;
   let kt = 0;
   let tStride = 0;
   let tileBytes = 0;
@@ -395,12 +389,6 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     return `shared memory would not hold ${residentBlocks} blocks per SM`;
   }
 
-  const tiles = ceilDiv(P, ctaP);
-  // Splitting K across CTAs fills the GPU when the row tiles are fewer than the SMs. With more tiles the grid is
-  // full without it, and measured split points there were rarely near a shape's best (13 of 639 within 3 %).
-  if ((stream || point.split > 1) && tiles >= limits.smCount) {
-    return `${tiles} row tiles already cover the ${limits.smCount} SMs: K is split across CTAs only when the tiles are fewer`;
-  }
   const unitsPerTile = stream ? ceilDiv(K, STREAM_K_UNIT) : point.split;
   const gridX = stream ? Math.min(tiles * unitsPerTile, limits.smCount * point.minBlocksPerSm) : tiles;
   if (gridX > 2147483647) return "grid too large";
@@ -415,7 +403,6 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     point,
     variant,
     streamB,
-    linear,
     P,
     Q,
     QC,
@@ -423,7 +410,6 @@ function planFor(values: DesignValues, task: GemmTask, limits: ArchLimits): Plan
     warpsP,
     warpP,
     ctaP,
-    step,
     gran,
     kPer,
     kt,
@@ -625,14 +611,18 @@ function stagingCode(plan: Plan): string {
 `;
 }
 
-/** Placeholder replaced by the global pair loader of pc-mma (depends on K's parity). */
-const K_EVEN_MARK = "SK_TPAIR_GLOBAL";
-
-function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string; emit: string } {
+function mainLoop(
+  plan: Plan,
+  kEven: boolean,
+): { setup: string; loop: string; warpReduce: string; emit: string } {
   const shared = plan.point.narrow === "shared";
   // Steps past the range load nothing (predicated) and, with a global narrow operand, multiply zeros: only the
   // staged tile must not be read past its end. Without the guard the compiler may hoist the narrow loads.
   const guard = shared ? "s0 + u < nSteps" : "true";
+  // pc-mma reads pairs of narrow-operand halves along K: one 4-byte load when K is even, two 2-byte loads if not.
+  const narrowPair = kEven
+    ? "(q < Q && k < t1) ? sk_tld4(T + (size_t)q * K + k) : 0u"
+    : "((q < Q && k < t1) ? sk_tld2(T + (size_t)q * K + k) : 0u) | (((q < Q && k + 1 < t1) ? sk_tld2(T + (size_t)q * K + k + 1) : 0u) << 16)";
   switch (plan.variant) {
     case "kc-fma":
       return {
@@ -828,7 +818,7 @@ function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string
       }
 #pragma unroll
       for (int u = 0; u < SK_UNROLL; ++u) {
-        if (${guard}) {
+        {
           const int k = t0 + (s0 + u) * LANES_K + laneK;
           float sf[8];
           sk_f8(sv[u], sf);
@@ -881,7 +871,7 @@ function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string
         }
 #pragma unroll
       for (int u = 0; u < SK_UNROLL; ++u) {
-        if (${guard}) {
+        {
           const int k0 = t0 + (s0 + u) * 16;
           uint32_t af[SK_QC / 16][4];
 #pragma unroll
@@ -890,7 +880,7 @@ function mainLoop(plan: Plan): { setup: string; loop: string; warpReduce: string
             for (int i = 0; i < 4; ++i) {
               const int q = r * 16 + g + (i & 1) * 8;
               const int k = k0 + (i >> 1) * 8 + tg * 2;
-              af[r][i] = ${K_EVEN_MARK};
+              af[r][i] = ${narrowPair};
             }
 #pragma unroll
           for (int b = 0; b < SK_TILE; ++b)
@@ -953,15 +943,8 @@ SK_DEV void sk_emit(__half* C, float* ws, int P, int Q, int M, int N, int p, int
 
 function renderSource(plan: Plan, task: GemmTask): string {
   const { point } = plan;
-  const parts = mainLoop(plan);
-  let loop = parts.loop;
-  if (plan.variant === "pc-mma") {
-    const pair =
-      task.k % 2 === 0
-        ? "(q < Q && k < t1) ? sk_tld4(T + (size_t)q * K + k) : 0u"
-        : "((q < Q && k < t1) ? sk_tld2(T + (size_t)q * K + k) : 0u) | (((q < Q && k + 1 < t1) ? sk_tld2(T + (size_t)q * K + k + 1) : 0u) << 16)";
-    loop = loop.replace(K_EVEN_MARK, pair);
-  }
+  const parts = mainLoop(plan, task.k % 2 === 0);
+  const loop = parts.loop;
   const vw = point.loadBytes / 2;
   const stream = point.schedule === "stream";
   const shared = point.narrow === "shared";
