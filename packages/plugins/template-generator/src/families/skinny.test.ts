@@ -145,7 +145,9 @@ describe("skinny family: violates", () => {
   });
 
   it("caps the rows of a K-contiguous stream per block at 32 and stages only B's columns", () => {
-    expect(skinnyFamily.violates(point({ warpsK: 2 }), decode, sm90)).toMatch(/cover 64 streamed rows.*raise warpsK/);
+    expect(skinnyFamily.violates(point({ warpsK: 2 }), decode, sm90)).toMatch(
+      /cover 64 streamed rows.*raise warpsK/,
+    );
     expect(skinnyFamily.violates(point({ math: "mma-n8", warpsK: 2 }), decode, sm90)).toBeUndefined();
     // A staged narrow tile (operand "a", nn) is amortized over the block's rows: no cap.
     expect(
