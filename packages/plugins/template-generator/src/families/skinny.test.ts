@@ -166,6 +166,14 @@ describe("skinny family: violates", () => {
     const source = skinnyFamily.render(base, decode, sm90).source;
     expect(source).toContain("ld.global.nc.L1::no_allocate.v4.u32");
     expect(skinnyFamily.dimensions.map((dimension) => dimension.name)).not.toContain("streamLoad");
+    // B's columns are staged with 16-byte loads along its rows when N is a multiple of 8, one half at a time if not.
+    const staged = point({ operand: "a", narrow: "shared", math: "fma", loadBytes: 2, unroll: 1 });
+    expect(skinnyFamily.render(staged, task(4095, 8, 333, "nn"), sm90).source).toContain(
+      "(SK_QC / 8) * SK_KT",
+    );
+    expect(skinnyFamily.render(staged, task(4095, 7, 333, "nn"), sm90).source).not.toContain(
+      "(SK_QC / 8) * SK_KT",
+    );
     // A saved point that still names the removed load flavour renders with no-allocate loads.
     const saved = skinnyFamily.render({ ...base, streamLoad: "ldg" }, decode, sm90).source;
     expect(saved).toContain("ld.global.nc.L1::no_allocate.v4.u32");

@@ -597,6 +597,24 @@ function usedSnippets(snippets: readonly Snippet[], code: string): string[] {
 /** Operand "a" in the nn layout (the only stream whose narrow operand is staged): B's columns, transposed. */
 function stagingCode(plan: Plan): string {
   if (plan.point.narrow !== "shared") return "";
+  if (plan.Q % 8 === 0) {
+    return `    // Stage T[q][t0, t0 + KT) = B[k][q] in shared memory (transposed): 16-byte loads along a row of B (N is a
+    // multiple of 8), eight 2-byte stores each; zeros past t1 and past Q.
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < (SK_QC / 8) * SK_KT; idx += SK_THREADS) {
+      const int q8 = idx % (SK_QC / 8);
+      const int kk = idx / (SK_QC / 8);
+      const int k = t0 + kk;
+      uint4 v = make_uint4(0u, 0u, 0u, 0u);
+      if (q8 * 8 < Q && k < t1) v = __ldg(reinterpret_cast<const uint4*>(T + (size_t)k * N + q8 * 8));
+      const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+      unsigned short* row = reinterpret_cast<unsigned short*>(tS) + q8 * 8 * SK_TSTRIDE + kk;
+#pragma unroll
+      for (int i = 0; i < 8; ++i) row[i * SK_TSTRIDE] = (unsigned short)(w[i >> 1] >> (16 * (i & 1)));
+    }
+    __syncthreads();
+`;
+  }
   return `    // Stage T[q][t0, t0 + KT) = B[k][q] in shared memory (transposed), zeros past t1 and past Q.
     __syncthreads();
     for (int idx = threadIdx.x; idx < SK_QC * SK_KT; idx += SK_THREADS) {
