@@ -26,22 +26,7 @@
 #include <string>
 #include <vector>
 
-#define CHECK(call)                                                                          \
-  do {                                                                                       \
-    cudaError_t e_ = (call);                                                                 \
-    if (e_ != cudaSuccess) {                                                                 \
-      std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, cudaGetErrorString(e_));       \
-      std::exit(1);                                                                          \
-    }                                                                                        \
-  } while (0)
-#define CHECK_BLAS(call)                                                                     \
-  do {                                                                                       \
-    cublasStatus_t s_ = (call);                                                              \
-    if (s_ != CUBLAS_STATUS_SUCCESS) {                                                       \
-      std::fprintf(stderr, "%s:%d: cuBLAS status %d\n", __FILE__, __LINE__, int(s_));       \
-      std::exit(1);                                                                          \
-    }                                                                                        \
-  } while (0)
+#include "../cublas-check.h"
 
 static __device__ __forceinline__ uint4 ld_stream(const __half* p) {
   uint4 v;
@@ -63,6 +48,25 @@ static __device__ __forceinline__ void mma16816(float* d, uint32_t a0, uint32_t 
       "{%0, %1, %2, %3};"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
       : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// Sums each warp's R x 4 mma accumulators into warp 0's, through `red` (a slot per other warp); warp 0 adds
+// them in warp order. The leading barrier lets a block reuse `red` on its next row group.
+template <int WARPS, int R>
+static __device__ __forceinline__ void sum_into_warp0(float (&acc)[R][4], float (*red)[R * 4][32], int warp, int lane) {
+  __syncthreads();
+  if (warp != 0)
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) red[warp - 1][r * 4 + i][lane] = acc[r][i];
+  __syncthreads();
+  if (warp == 0)
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+        for (int w = 0; w < WARPS - 1; ++w) acc[r][i] += red[w][r * 4 + i][lane];
 }
 
 __global__ void fill_random(__half* data, size_t count, uint32_t seed) {
@@ -186,20 +190,13 @@ __global__ void __launch_bounds__(WARPS * 32) n8_mma(const __half* A, const __ha
         }
       }
     }
-    __syncthreads();
-    if (warp != 0)
-#pragma unroll
-      for (int r = 0; r < QT; ++r)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) red[warp - 1][r * 4 + i][lane] = acc[r][i];
-    __syncthreads();
+    sum_into_warp0<WARPS>(acc, red, warp, lane);
     if (warp == 0) {
 #pragma unroll
       for (int r = 0; r < QT; ++r)
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-          float v = acc[r][i];
-          for (int w = 0; w < WARPS - 1; ++w) v += red[w][r * 4 + i][lane];
+          const float v = acc[r][i];
           const int q = r * 16 + g + (i >> 1) * 8;
           const int pp = group * 8 + tg * 2 + (i & 1);
           if (q < M && pp < N) C[size_t(q) * N + pp] = __float2half_rn(v);
@@ -249,26 +246,18 @@ __global__ void __launch_bounds__(256) m16_mma(const __half* A, const __half* B,
         }
       }
     }
-    __syncthreads();
-    if (warp != 0)
-#pragma unroll
-      for (int j = 0; j < J; ++j)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) red[warp - 1][j * 4 + i][lane] = acc[j][i];
-    __syncthreads();
+    sum_into_warp0<8>(acc, red, warp, lane);
     if (warp == 0) {
 #pragma unroll
       for (int j = 0; j < J; ++j)
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-          float v = acc[j][i];
-          for (int w = 0; w < 7; ++w) v += red[w][j * 4 + i][lane];
+          const float v = acc[j][i];
           const int pp = group * 16 + g + (i >> 1) * 8;
           const int q = j * 8 + tg * 2 + (i & 1);
           if (q < M && pp < N) C[size_t(q) * N + pp] = __float2half_rn(v);
         }
     }
-    __syncthreads();
   }
 }
 
