@@ -629,6 +629,31 @@ function stagingCode(plan: Plan): string {
 `;
 }
 
+/** Pointers to the warp tile's streamed rows (row r of the tile is `rowOf`); rows past P read row 0, predicated off. */
+function streamRows(rowOf: string): string {
+  return `  const __half* srow[SK_TILE];
+  int pok[SK_TILE];
+#pragma unroll
+  for (int r = 0; r < SK_TILE; ++r) {
+    const int p = ${rowOf};
+    pok[r] = p < P;
+    srow[r] = S + (size_t)(pok[r] ? p : 0) * K;
+  }
+`;
+}
+
+/** The loads of SK_UNROLL steps of the streamed rows, issued before any is consumed (`kOf`: a step's K for this lane). */
+function streamLoads(kOf: string): string {
+  return `      uint4 sv[SK_UNROLL][SK_TILE];
+#pragma unroll
+      for (int u = 0; u < SK_UNROLL; ++u) {
+        const int k = ${kOf};
+#pragma unroll
+        for (int r = 0; r < SK_TILE; ++r) sv[u][r] = sk_chunk_s(srow[r] + k, pok[r] ? t1 - k : 0);
+      }
+`;
+}
+
 function mainLoop(
   plan: Plan,
   kEven: boolean,
@@ -644,25 +669,10 @@ function mainLoop(
   switch (plan.variant) {
     case "kc-fma":
       return {
-        setup: `  const __half* srow[SK_TILE];
-  int pok[SK_TILE];
-#pragma unroll
-  for (int r = 0; r < SK_TILE; ++r) {
-    const int p = pWarp + r;
-    pok[r] = p < P;
-    srow[r] = S + (size_t)(pok[r] ? p : 0) * K;
-  }
-`,
+        setup: streamRows("pWarp + r"),
         loop: `    const int nSteps = (t1 - t0 + 255) >> 8;
     for (int s0 = wk * SK_UNROLL; s0 < nSteps; s0 += SK_WARPS_K * SK_UNROLL) {
-      uint4 sv[SK_UNROLL][SK_TILE];
-#pragma unroll
-      for (int u = 0; u < SK_UNROLL; ++u) {
-        const int k = t0 + (s0 + u) * 256 + lane * 8;
-#pragma unroll
-        for (int r = 0; r < SK_TILE; ++r) sv[u][r] = sk_chunk_s(srow[r] + k, pok[r] ? t1 - k : 0);
-      }
-#pragma unroll
+${streamLoads("t0 + (s0 + u) * 256 + lane * 8")}#pragma unroll
       for (int u = 0; u < SK_UNROLL; ++u) {
         if (${guard}) {
           const int k = t0 + (s0 + u) * 256 + lane * 8;
@@ -763,25 +773,10 @@ function mainLoop(
     case "kc-mma-n8":
       return {
         setup: `  const int g = lane >> 2, tg = lane & 3;
-  const __half* srow[SK_TILE];
-  int pok[SK_TILE];
-#pragma unroll
-  for (int r = 0; r < SK_TILE; ++r) {
-    const int p = pWarp + r * 8 + g;
-    pok[r] = p < P;
-    srow[r] = S + (size_t)(pok[r] ? p : 0) * K;
-  }
-`,
+${streamRows("pWarp + r * 8 + g")}`,
         loop: `    const int nSteps = (t1 - t0 + 31) >> 5;
     for (int s0 = wk * SK_UNROLL; s0 < nSteps; s0 += SK_WARPS_K * SK_UNROLL) {
-      uint4 sv[SK_UNROLL][SK_TILE];
-#pragma unroll
-      for (int u = 0; u < SK_UNROLL; ++u) {
-        const int k = t0 + (s0 + u) * 32 + tg * 8;
-#pragma unroll
-        for (int r = 0; r < SK_TILE; ++r) sv[u][r] = sk_chunk_s(srow[r] + k, pok[r] ? t1 - k : 0);
-      }
-#pragma unroll
+${streamLoads("t0 + (s0 + u) * 32 + tg * 8")}#pragma unroll
       for (int u = 0; u < SK_UNROLL; ++u) {
         if (${guard}) {
           const int k = t0 + (s0 + u) * 32 + tg * 8;
