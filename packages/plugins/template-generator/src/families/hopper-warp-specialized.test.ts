@@ -118,7 +118,7 @@ describe("hopper-warp-specialized: violates", () => {
 
 describe("hopper-warp-specialized: split-K", () => {
   it("bounds the split by the K stages and the workspace, and asks for a zeroed workspace", () => {
-    const narrow = gemm(512, 64, 8192);
+    const medium = gemm(512, 128, 8192);
     const point = {
       ...large,
       consumers: 1,
@@ -128,9 +128,16 @@ describe("hopper-warp-specialized: split-K", () => {
       rasterGroup: 1,
       splitK: 8,
     };
-    expect(family.violates(point as unknown as DesignValues, narrow, sm90)).toBeUndefined();
+    expect(family.violates(point as unknown as DesignValues, medium, sm90)).toBeUndefined();
+    // Not where M or N is at most 64: there split 1 measured faster.
+    expect(family.violates(point as unknown as DesignValues, gemm(512, 64, 8192), sm90)).toMatch(
+      /split-K is not rendered when M or N is at most 64/,
+    );
     expect(
-      family.violates({ ...point, splitK: 16 } as unknown as DesignValues, gemm(512, 64, 960), sm90),
+      family.violates({ ...point, splitK: 1 } as unknown as DesignValues, gemm(512, 64, 8192), sm90),
+    ).toBeUndefined();
+    expect(
+      family.violates({ ...point, splitK: 16 } as unknown as DesignValues, gemm(512, 128, 960), sm90),
     ).toMatch(/splitK 16 exceeds the 15 K stages/);
     expect(family.violates({ ...point, splitK: 4 } as unknown as DesignValues, BIG, sm90)).toMatch(
       /workspace of \d+ bytes exceeds/,
@@ -142,11 +149,11 @@ describe("hopper-warp-specialized: split-K", () => {
         sm90,
       ),
     ).toMatch(/at most 64 accumulators/);
-    const rendered = family.render(point as unknown as DesignValues, narrow, sm90);
-    // 8 splits of 512x64 fp32 partials, then 8 tiles of 64 rows x 1 consumer: one counter each.
-    expect(rendered.launch.workspaceBytes).toBe(8 * 512 * 64 * 4 + 256);
+    const rendered = family.render(point as unknown as DesignValues, medium, sm90);
+    // 8 splits of 512x128 fp32 partials, then 16 tiles of 64 rows x 1 consumer: one counter each.
+    expect(rendered.launch.workspaceBytes).toBe(8 * 512 * 128 * 4 + 256);
     expect(rendered.launch.zeroWorkspace).toBe(true);
-    expect(rendered.launch.grid).toEqual([64, 1, 1]);
+    expect(rendered.launch.grid).toEqual([128, 1, 1]);
     expect(rendered.source).toContain("constexpr int SPLITS = 8;");
   });
 });
@@ -265,8 +272,16 @@ SAMPLE.push(
     }),
   },
   {
-    task: gemm(17, 11008, 4096),
-    values: variant({ consumers: 1, blockN: 128, stages: 4, epilogue: "tma", cluster: "1x1", splitK: 4 }),
+    task: gemm(520, 136, 4096),
+    values: variant({
+      consumers: 1,
+      blockN: 128,
+      stages: 4,
+      epilogue: "tma",
+      cluster: "1x1",
+      rasterGroup: 1,
+      splitK: 4,
+    }),
   },
 );
 

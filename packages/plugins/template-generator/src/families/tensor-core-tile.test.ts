@@ -23,6 +23,7 @@ import {
 } from "./tensor-core-tile.js";
 
 const sm90 = ARCH_LIMITS.sm90!;
+const sm80 = ARCH_LIMITS.sm80!;
 const gemm = (m: number, n: number, k: number, layout: BLayout = "nn"): GemmTask =>
   createGemmTask({ m, n, k, layout });
 
@@ -169,18 +170,22 @@ describe("tensor-core-tile: violates", () => {
     expect(family.violates(variant({ ...splitPoint, splitK: 4, reduction: "none" }), skinny, sm90)).toMatch(
       /reduction/,
     );
-    expect(family.violates(variant({ ...splitPoint, splitK: 1, reduction: "serial" }), skinny, sm90)).toMatch(
+    expect(family.violates(variant({ ...splitPoint, splitK: 1, reduction: "serial" }), skinny, sm80)).toMatch(
       /splitK > 1/,
     );
     expect(
-      family.violates(variant({ ...splitPoint, splitK: 4, reduction: "serial" }), skinny, sm90),
+      family.violates(variant({ ...splitPoint, splitK: 4, reduction: "serial" }), skinny, sm80),
     ).toBeUndefined();
-    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), big, sm90)).toMatch(/workspace/);
+    // On sm_90 the same split goes through the cluster reduction instead.
+    expect(family.violates(variant({ ...splitPoint, splitK: 4, reduction: "serial" }), skinny, sm90)).toMatch(
+      /serial reduction is for sm_80/,
+    );
+    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), big, sm80)).toMatch(/workspace/);
     expect(
       family.violates(
         variant({ ...splitPoint, splitK: 16, reduction: "serial" }),
         gemm(17, 11008, 320),
-        sm90,
+        sm80,
       ),
     ).toMatch(/K tiles/);
     const point = readPoint(
@@ -213,7 +218,7 @@ describe("tensor-core-tile: violates", () => {
     );
     // No workspace, so not the serial reduction's workspace bound: a large task may split (its 128x256 fp32
     // partial tile, 128 KiB, fits in shared memory).
-    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), BIG, sm90)).toMatch(/workspace/);
+    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), BIG, sm80)).toMatch(/workspace/);
     expect(
       family.violates(variant({ splitK: 2, reduction: "cluster", storeWidth: 2 }), BIG, sm90),
     ).toBeUndefined();
@@ -241,7 +246,7 @@ describe("tensor-core-tile: render", () => {
     const skinny = family.render(
       variant({ blockM: 16, blockN: 128, warpsM: 1, warpsN: 4, stages: 4, splitK: 4, reduction: "serial" }),
       gemm(17, 11008, 4096, "linear"),
-      sm90,
+      sm80,
     );
     expect(skinny.launch).toMatchObject({ grid: [86, 2, 4], block: [128, 1, 1], zeroWorkspace: true });
     expect(skinny.launch.workspaceBytes).toBeGreaterThan(4 * 17 * 11008 * 4);
@@ -280,7 +285,14 @@ describe("tensor-core-tile: render", () => {
   });
 
   it("refuses to render an invalid point", () => {
-    expect(() => family.render(variant({ splitK: 2, reduction: "serial" }), BIG, sm90)).toThrow(/workspace/);
+    expect(() => family.render(variant({ splitK: 2, reduction: "serial" }), BIG, sm80)).toThrow(/workspace/);
+    expect(() =>
+      family.render(
+        variant({ blockM: 16, blockN: 128, warpsM: 1, warpsN: 4, stages: 4, splitK: 4, reduction: "serial" }),
+        gemm(17, 11008, 4096),
+        sm90,
+      ),
+    ).toThrow(/cluster reduction/);
   });
 });
 
@@ -354,5 +366,22 @@ describe.runIf(nvcc)("tensor-core-tile: sampled points compile for sm90 without 
 
   it("compiles every sampled point with the entry present and 0 spill bytes", async () => {
     await expectSampleCompiles(family, sm90, pool!, SAMPLE);
+  }, 170_000);
+
+  // sm_80 has no clusters: its split-K points reduce serially through the workspace.
+  const serialSample = [
+    gemm(17, 11008, 4096, "linear"),
+    gemm(1000, 1000, 1000),
+    gemm(777, 61, 2050, "linear"),
+  ].flatMap((task) =>
+    randomValidPoints(family, sm80, random, task, 400)
+      .filter((values) => values.reduction === "serial")
+      .slice(0, 2)
+      .map((values) => ({ task, values })),
+  );
+
+  it("compiles serial split-K points for sm_80 with 0 spill bytes", async () => {
+    expect(serialSample.length).toBe(6);
+    await expectSampleCompiles(family, sm80, pool!, serialSample);
   }, 170_000);
 });
