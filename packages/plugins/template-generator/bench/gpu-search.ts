@@ -10,7 +10,9 @@
  *       --narrow keeps the shapes with M <= 64 or N <= 64; --restrict narrows a dimension of a family to some of
  *       its options (a sub-space), e.g. --restrict tensor-core-tile.reduction=cluster. --retime N evaluates each
  *       shape's winner N more times (all checks, fresh timings) and reports the medians of those ratios too: the
- *       best of a sample is biased upwards by the sample's own noise, the re-timed winner is not.
+ *       best of a sample is biased upwards by the sample's own noise, the re-timed winner is not. The winner is
+ *       chosen on its cold ratio; the point with the best hot ratio is re-timed as well (hot figures only), so that
+ *       each mode's best-of-sample figure has a re-timed counterpart chosen in that mode.
  *       --finalists K (with --finalist-runs R, default 3) picks the winner in two steps: the K best points of the
  *       sample by cold ratio are each evaluated R more times, and the one with the best median cold ratio wins;
  *       --retime then evaluates that winner afresh, so its figure is not the one it was chosen on. A shape's
@@ -294,6 +296,30 @@ for (const [index, shape] of shapes.entries()) {
         hotLtAutotuned: retimedMedian("hot", "cublaslt-autotuned"),
       }
     : null;
+  // Hot mode ranks the points on its own: re-time the best hot point too (the same runs when it is the winner).
+  const hotWinner = correct.reduce<(typeof correct)[number] | undefined>(
+    (bestSoFar, entry) =>
+      !bestSoFar || ratioOf(entry.result, "hot", "cublas") > ratioOf(bestSoFar.result, "hot", "cublas")
+        ? entry
+        : bestSoFar,
+    undefined,
+  );
+  const hotRetimes =
+    !hotWinner || !retimes.length
+      ? []
+      : hotWinner === winner
+        ? retimes
+        : await evaluateAgain(hotWinner.candidate, task, Number(values.retime));
+  const retimedHot = hotRetimes.length
+    ? {
+        configuration: hotWinner?.candidate.provenance.configuration,
+        sameAsWinner: hotWinner === winner,
+        evaluations: hotRetimes.length,
+        statuses: hotRetimes.map((result) => result.status),
+        hotCublas: medianOf(hotRetimes, "hot", "cublas"),
+        hotLtAutotuned: medianOf(hotRetimes, "hot", "cublaslt-autotuned"),
+      }
+    : null;
   const row = {
     shape: `${shape.m}x${shape.n}x${shape.k}`,
     layout: shape.layout,
@@ -308,6 +334,7 @@ for (const [index, shape] of shapes.entries()) {
     winnerColdMicroseconds: winner?.result.timing?.cold?.candidate.median ?? null,
     cublasColdMicroseconds: winner?.result.timing?.cold?.baselines.cublas?.median ?? null,
     retimed,
+    retimedHot,
     finalists: finalists.length ? finalists : null,
     points: results.map((entry) => ({
       configuration: entry.candidate.provenance.configuration,
@@ -327,6 +354,10 @@ for (const [index, shape] of shapes.entries()) {
     }${
       retimed
         ? ` | winner re-timed ${retimed.evaluations}×: cold ×${retimed.coldCublas?.toFixed(3) ?? "-"} ×${retimed.coldLtAutotuned?.toFixed(3) ?? "-"} hot ×${retimed.hotCublas?.toFixed(3) ?? "-"} ×${retimed.hotLtAutotuned?.toFixed(3) ?? "-"}`
+        : ""
+    }${
+      retimedHot
+        ? ` | best hot point${retimedHot.sameAsWinner ? " (the winner)" : ""} re-timed: hot ×${retimedHot.hotCublas?.toFixed(3) ?? "-"} ×${retimedHot.hotLtAutotuned?.toFixed(3) ?? "-"}`
         : ""
     }`,
   );
@@ -356,28 +387,41 @@ for (const stratum of strata) {
     winRateColdCublas: selected.filter((row) => (row.coldCublas as number) > 1).length / selected.length,
     worst: { shape: worst.shape, layout: worst.layout, coldCublas: worst.coldCublas },
   };
-  // The re-timed winners (medians of their repeated evaluations), where every shape of the stratum has them.
-  const retimedRows = selected.map((row) => row.retimed as Record<string, number | null> | null);
-  const retimedGeomean = (key: string) =>
-    retimedRows.every((retimed) => retimed && (retimed[key] ?? 0) > 0)
-      ? geomean(retimedRows.map((retimed) => retimed?.[key] as number))
-      : null;
-  const retimedSummary = retimedRows.some((retimed) => retimed)
-    ? {
-        geomeanColdCublas: retimedGeomean("coldCublas"),
-        geomeanColdLtAutotuned: retimedGeomean("coldLtAutotuned"),
-        geomeanHotCublas: retimedGeomean("hotCublas"),
-        geomeanHotLtAutotuned: retimedGeomean("hotLtAutotuned"),
-      }
-    : null;
-  summary[stratum] = { ...entry, retimed: retimedSummary };
+  // Geomeans of re-timed medians (a row field: `retimed`, the cold winners; `retimedHot`, each shape's best hot
+  // point), where every shape of the stratum has them; null when no shape was re-timed.
+  const retimedGeomeans = (field: string, keys: readonly string[]) => {
+    const retimedRows = selected.map((row) => row[field] as Record<string, number | null> | null);
+    if (!retimedRows.some((retimed) => retimed)) return null;
+    const geomeans: Record<string, number | null> = {};
+    for (const key of keys) {
+      geomeans[`geomean${key[0]?.toUpperCase()}${key.slice(1)}`] = retimedRows.every(
+        (retimed) => retimed && (retimed[key] ?? 0) > 0,
+      )
+        ? geomean(retimedRows.map((retimed) => retimed?.[key] as number))
+        : null;
+    }
+    return geomeans;
+  };
+  const retimedSummary = retimedGeomeans("retimed", [
+    "coldCublas",
+    "coldLtAutotuned",
+    "hotCublas",
+    "hotLtAutotuned",
+  ]);
+  const retimedHotSummary = retimedGeomeans("retimedHot", ["hotCublas", "hotLtAutotuned"]);
+  summary[stratum] = { ...entry, retimed: retimedSummary, retimedHot: retimedHotSummary };
   lines.push(
     `${stratum.padEnd(9)} ${String(entry.shapes).padStart(6)}  ×${entry.geomeanColdCublas.toFixed(3)} / ×${entry.geomeanColdLtAutotuned.toFixed(3)}            ×${entry.geomeanHotCublas.toFixed(3)} / ×${entry.geomeanHotLtAutotuned.toFixed(3)}     ${(entry.winRateColdCublas * 100).toFixed(0).padStart(3)}%                     ${entry.worst.shape} ${entry.worst.layout} ×${(entry.worst.coldCublas as number).toFixed(3)}`,
   );
+  const show = (value: number | null | undefined) => (value == null ? "-" : `×${value.toFixed(3)}`);
   if (retimedSummary) {
-    const show = (value: number | null) => (value === null ? "-" : `×${value.toFixed(3)}`);
     lines.push(
       `${"".padEnd(9)} winners re-timed: cold ${show(retimedSummary.geomeanColdCublas)} / ${show(retimedSummary.geomeanColdLtAutotuned)}   hot ${show(retimedSummary.geomeanHotCublas)} / ${show(retimedSummary.geomeanHotLtAutotuned)}`,
+    );
+  }
+  if (retimedHotSummary) {
+    lines.push(
+      `${"".padEnd(9)} best hot points re-timed: hot ${show(retimedHotSummary.geomeanHotCublas)} / ${show(retimedHotSummary.geomeanHotLtAutotuned)}`,
     );
   }
 }
