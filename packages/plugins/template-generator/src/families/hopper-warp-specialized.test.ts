@@ -136,6 +136,11 @@ describe("hopper-warp-specialized: split-K", () => {
     expect(
       family.violates({ ...point, splitK: 1 } as unknown as DesignValues, gemm(512, 64, 8192), sm90),
     ).toBeUndefined();
+    // The bound holds on either side: M = 64 is narrow, M = 65 is not.
+    expect(family.violates(point as unknown as DesignValues, gemm(64, 512, 8192), sm90)).toMatch(
+      /M or N is at most 64/,
+    );
+    expect(family.violates(point as unknown as DesignValues, gemm(65, 512, 8192), sm90)).toBeUndefined();
     expect(
       family.violates({ ...point, splitK: 16 } as unknown as DesignValues, gemm(512, 128, 960), sm90),
     ).toMatch(/splitK 16 exceeds the 15 K stages/);

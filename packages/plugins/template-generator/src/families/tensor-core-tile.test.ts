@@ -168,7 +168,10 @@ describe("tensor-core-tile: violates", () => {
     const skinny = gemm(17, 11008, 4096, "linear");
     const splitPoint = { blockM: 16, blockN: 128, warpsM: 1, warpsN: 4, stages: 4 } as const;
     expect(family.violates(variant({ ...splitPoint, splitK: 4, reduction: "none" }), skinny, sm90)).toMatch(
-      /reduction/,
+      /needs a reduction \(cluster\)/,
+    );
+    expect(family.violates(variant({ ...splitPoint, splitK: 4, reduction: "none" }), skinny, sm80)).toMatch(
+      /needs a reduction \(serial\)/,
     );
     expect(family.violates(variant({ ...splitPoint, splitK: 1, reduction: "serial" }), skinny, sm80)).toMatch(
       /splitK > 1/,
@@ -180,7 +183,9 @@ describe("tensor-core-tile: violates", () => {
     expect(family.violates(variant({ ...splitPoint, splitK: 4, reduction: "serial" }), skinny, sm90)).toMatch(
       /serial reduction is for sm_80/,
     );
-    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), big, sm80)).toMatch(/workspace/);
+    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), big, sm80)).toMatch(
+      /split-K workspace of \d+ bytes/,
+    );
     expect(
       family.violates(
         variant({ ...splitPoint, splitK: 16, reduction: "serial" }),
@@ -218,7 +223,9 @@ describe("tensor-core-tile: violates", () => {
     );
     // No workspace, so not the serial reduction's workspace bound: a large task may split (its 128x256 fp32
     // partial tile, 128 KiB, fits in shared memory).
-    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), BIG, sm80)).toMatch(/workspace/);
+    expect(family.violates(variant({ splitK: 2, reduction: "serial" }), BIG, sm80)).toMatch(
+      /split-K workspace of \d+ bytes/,
+    );
     expect(
       family.violates(variant({ splitK: 2, reduction: "cluster", storeWidth: 2 }), BIG, sm90),
     ).toBeUndefined();
@@ -285,7 +292,9 @@ describe("tensor-core-tile: render", () => {
   });
 
   it("refuses to render an invalid point", () => {
-    expect(() => family.render(variant({ splitK: 2, reduction: "serial" }), BIG, sm80)).toThrow(/workspace/);
+    expect(() => family.render(variant({ splitK: 2, reduction: "serial" }), BIG, sm80)).toThrow(
+      /split-K workspace of \d+ bytes/,
+    );
     expect(() =>
       family.render(
         variant({ blockM: 16, blockN: 128, warpsM: 1, warpsN: 4, stages: 4, splitK: 4, reduction: "serial" }),
@@ -367,6 +376,12 @@ describe.runIf(nvcc)("tensor-core-tile: sampled points compile for sm90 without 
   it("compiles every sampled point with the entry present and 0 spill bytes", async () => {
     await expectSampleCompiles(family, sm90, pool!, SAMPLE);
   }, 170_000);
+});
+
+describe.runIf(nvcc)("tensor-core-tile: serial split-K points compile for sm80 without spills", () => {
+  const cacheDirectory = mkdtempSync(path.join(tmpdir(), "kforge-tc-tile-sm80-"));
+  const pool = nvcc ? new CompilePool({ nvcc, cacheDirectory, timeoutMilliseconds: 120_000 }) : undefined;
+  afterAll(() => rmSync(cacheDirectory, { recursive: true, force: true }));
 
   // sm_80 has no clusters: its split-K points reduce serially through the workspace.
   const serialSample = [
@@ -382,6 +397,9 @@ describe.runIf(nvcc)("tensor-core-tile: sampled points compile for sm90 without 
 
   it("compiles serial split-K points for sm_80 with 0 spill bytes", async () => {
     expect(serialSample.length).toBe(6);
+    for (const { task, values } of serialSample) {
+      expect(family.render(values, task, sm80).launch.zeroWorkspace).toBe(true);
+    }
     await expectSampleCompiles(family, sm80, pool!, serialSample);
   }, 170_000);
 });

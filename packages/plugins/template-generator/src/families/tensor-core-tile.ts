@@ -225,7 +225,7 @@ export function pointViolation(
   if (point.splitK === 1 && point.reduction !== "none")
     return `reduction ${point.reduction} needs splitK > 1`;
   if (point.splitK > 1 && point.reduction === "none")
-    return `splitK ${point.splitK} needs a reduction (serial or cluster)`;
+    return `splitK ${point.splitK} needs a reduction (${limits.computeCapability >= 90 ? "cluster" : "serial"})`;
   // On sm_90 the cluster reduction splits K the same way without a workspace to zero before every launch, and
   // measured ahead: no serial point came within 10 % of a narrow shape's best, none was a wide shape's best.
   if (point.reduction === "serial" && limits.computeCapability >= 90)
