@@ -12,7 +12,9 @@
  *       shape's winner N more times (all checks, fresh timings) and reports the medians of those ratios too: the
  *       best of a sample is biased upwards by the sample's own noise, the re-timed winner is not. The winner is
  *       chosen on its cold ratio; the point with the best hot ratio is re-timed as well (hot figures only), so that
- *       each mode's best-of-sample figure has a re-timed counterpart chosen in that mode.
+ *       each mode's best-of-sample figure has a re-timed counterpart chosen in that mode. That point is picked from
+ *       the sample's single evaluations, even with --finalists. Re-timing runs after a shape's sample and is not
+ *       bounded by --deadline-seconds, which only stops new shapes from starting.
  *       --finalists K (with --finalist-runs R, default 3) picks the winner in two steps: the K best points of the
  *       sample by cold ratio are each evaluated R more times, and the one with the best median cold ratio wins;
  *       --retime then evaluates that winner afresh, so its figure is not the one it was chosen on. A shape's
