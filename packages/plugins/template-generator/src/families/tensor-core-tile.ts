@@ -224,14 +224,16 @@ export function pointViolation(
   if (tilesM > 65535) return `${tilesM} tile rows exceed the grid's y limit (65535)`;
   if (point.splitK === 1 && point.reduction !== "none")
     return `reduction ${point.reduction} needs splitK > 1`;
+  // The one split-K reduction of the arch. On sm_90 the cluster reduction splits K the same way as the serial
+  // one without a workspace to zero before every launch, and measured ahead: no serial point came within 10 % of
+  // a narrow shape's best, none was a wide shape's best.
+  const splitReduction: Reduction = limits.computeCapability >= 90 ? "cluster" : "serial";
   if (point.splitK > 1 && point.reduction === "none")
-    return `splitK ${point.splitK} needs a reduction (${limits.computeCapability >= 90 ? "cluster" : "serial"})`;
-  // On sm_90 the cluster reduction splits K the same way without a workspace to zero before every launch, and
-  // measured ahead: no serial point came within 10 % of a narrow shape's best, none was a wide shape's best.
-  if (point.reduction === "serial" && limits.computeCapability >= 90)
+    return `splitK ${point.splitK} needs a reduction (${splitReduction})`;
+  if (point.reduction === "serial" && splitReduction === "cluster")
     return "the serial reduction is for sm_80: on sm_90 split-K uses the cluster reduction (no workspace to zero), which measured faster";
   if (point.reduction === "cluster") {
-    if (limits.computeCapability < 90)
+    if (splitReduction !== "cluster")
       return `the cluster reduction needs sm_90 (thread-block clusters, distributed shared memory); the target is ${limits.arch}`;
     if (point.splitK > MAX_CLUSTER_SPLITS)
       return `a cluster reduction puts the ${point.splitK} splits of a tile in one cluster; at most ${MAX_CLUSTER_SPLITS}`;
