@@ -654,6 +654,23 @@ function streamLoads(kOf: string): string {
 `;
 }
 
+/**
+ * Writes the mma accumulators of the kc variants: SK_TILE stream tiles × `fragments` narrow-operand groups, four
+ * values each (`p`, `q`: the C element of value c of fragment (r, j); the two variants put the streamed rows on
+ * opposite sides of the instruction).
+ */
+function emitFragments(fragments: string, p: string, q: string): string {
+  return `#pragma unroll
+    for (int r = 0; r < SK_TILE; ++r)
+#pragma unroll
+      for (int j = 0; j < ${fragments}; ++j)
+#pragma unroll
+        for (int c = 0; c < 4; ++c)
+          sk_emit(C, ws, P, Q, M, N, ${p}, ${q},
+                  acc[(r * (${fragments}) + j) * 4 + c], whole);
+`;
+}
+
 function mainLoop(
   plan: Plan,
   kEven: boolean,
@@ -760,15 +777,7 @@ ${streamLoads("t0 + (s0 + u) * 256 + lane * 8")}#pragma unroll
     }
 `,
         warpReduce: "",
-        emit: `#pragma unroll
-    for (int r = 0; r < SK_TILE; ++r)
-#pragma unroll
-      for (int j = 0; j < SK_QC / 8; ++j)
-#pragma unroll
-        for (int c = 0; c < 4; ++c)
-          sk_emit(C, ws, P, Q, M, N, pWarp + r * 16 + g + (c >> 1) * 8, j * 8 + tg * 2 + (c & 1),
-                  acc[(r * (SK_QC / 8) + j) * 4 + c], whole);
-`,
+        emit: emitFragments("SK_QC / 8", "pWarp + r * 16 + g + (c >> 1) * 8", "j * 8 + tg * 2 + (c & 1)"),
       };
     case "kc-mma-n8":
       return {
@@ -802,15 +811,7 @@ ${streamLoads("t0 + (s0 + u) * 32 + tg * 8")}#pragma unroll
     }
 `,
         warpReduce: "",
-        emit: `#pragma unroll
-    for (int r = 0; r < SK_TILE; ++r)
-#pragma unroll
-      for (int j = 0; j < SK_QC / 16; ++j)
-#pragma unroll
-        for (int c = 0; c < 4; ++c)
-          sk_emit(C, ws, P, Q, M, N, pWarp + r * 8 + tg * 2 + (c & 1), j * 16 + g + (c >> 1) * 8,
-                  acc[(r * (SK_QC / 16) + j) * 4 + c], whole);
-`,
+        emit: emitFragments("SK_QC / 16", "pWarp + r * 8 + tg * 2 + (c & 1)", "j * 16 + g + (c >> 1) * 8"),
       };
     case "pc-fma":
       return {
