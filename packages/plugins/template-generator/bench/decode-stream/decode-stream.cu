@@ -69,6 +69,25 @@ static __device__ __forceinline__ void sum_into_warp0(float (&acc)[R][4], float 
         for (int w = 0; w < WARPS - 1; ++w) acc[r][i] += red[w][r * 4 + i][lane];
 }
 
+// Writes warp 0's R x 4 mma accumulators to C. Element (r, i) of a fragment sits at mma row
+// m_origin + r m_step + g + 8 (i / 2) and mma column n_origin + r n_step + 2 tg + (i % 2); A_ON_M says whether
+// the mma's m side holds A's rows (C's rows) or B's (C's columns).
+template <bool A_ON_M, int R>
+static __device__ __forceinline__ void store_fragments(const float (&acc)[R][4], __half* C, int M, int N, int lane,
+                                                       int m_origin, int m_step, int n_origin, int n_step) {
+  const int g = lane >> 2, tg = lane & 3;
+#pragma unroll
+  for (int r = 0; r < R; ++r)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int m = m_origin + r * m_step + g + (i >> 1) * 8;
+      const int n = n_origin + r * n_step + tg * 2 + (i & 1);
+      const int q = A_ON_M ? m : n;  // row of A and C
+      const int p = A_ON_M ? n : m;  // row of B, column of C
+      if (q < M && p < N) C[size_t(q) * N + p] = __float2half_rn(acc[r][i]);
+    }
+}
+
 __global__ void fill_random(__half* data, size_t count, uint32_t seed) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < count; i += size_t(gridDim.x) * blockDim.x) {
     uint32_t x = uint32_t(i) * 2654435761u ^ seed;
@@ -161,11 +180,7 @@ __global__ void __launch_bounds__(WARPS * 32) n8_mma(const __half* A, const __ha
   for (int group = blockIdx.x; group < groups; group += gridDim.x) {
     const int p = group * 8 + g;
     const __half* row = B + size_t(min(p, N - 1)) * K;
-    float acc[QT][4];
-#pragma unroll
-    for (int r = 0; r < QT; ++r)
-#pragma unroll
-      for (int i = 0; i < 4; ++i) acc[r][i] = 0.0f;
+    float acc[QT][4] = {};
     for (int s0 = warp; s0 < steps; s0 += WARPS * U) {
       uint4 s[U];
 #pragma unroll
@@ -191,17 +206,7 @@ __global__ void __launch_bounds__(WARPS * 32) n8_mma(const __half* A, const __ha
       }
     }
     sum_into_warp0<WARPS>(acc, red, warp, lane);
-    if (warp == 0) {
-#pragma unroll
-      for (int r = 0; r < QT; ++r)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const float v = acc[r][i];
-          const int q = r * 16 + g + (i >> 1) * 8;
-          const int pp = group * 8 + tg * 2 + (i & 1);
-          if (q < M && pp < N) C[size_t(q) * N + pp] = __float2half_rn(v);
-        }
-    }
+    if (warp == 0) store_fragments<true>(acc, C, M, N, lane, 0, 16, group * 8, 0);
   }
 }
 
@@ -218,11 +223,7 @@ __global__ void __launch_bounds__(256) m16_mma(const __half* A, const __half* B,
     const int p0 = group * 16 + g, p1 = p0 + 8;
     const __half* row0 = B + size_t(min(p0, N - 1)) * K;
     const __half* row1 = B + size_t(min(p1, N - 1)) * K;
-    float acc[J][4];
-#pragma unroll
-    for (int j = 0; j < J; ++j)
-#pragma unroll
-      for (int i = 0; i < 4; ++i) acc[j][i] = 0.0f;
+    float acc[J][4] = {};
     for (int s0 = warp; s0 < steps; s0 += 8 * U) {
       uint4 s[U][2];
 #pragma unroll
@@ -247,17 +248,7 @@ __global__ void __launch_bounds__(256) m16_mma(const __half* A, const __half* B,
       }
     }
     sum_into_warp0<8>(acc, red, warp, lane);
-    if (warp == 0) {
-#pragma unroll
-      for (int j = 0; j < J; ++j)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const float v = acc[j][i];
-          const int pp = group * 16 + g + (i >> 1) * 8;
-          const int q = j * 8 + tg * 2 + (i & 1);
-          if (q < M && pp < N) C[size_t(q) * N + pp] = __float2half_rn(v);
-        }
-    }
+    if (warp == 0) store_fragments<false>(acc, C, M, N, lane, group * 16, 0, 0, 8);
   }
 }
 
