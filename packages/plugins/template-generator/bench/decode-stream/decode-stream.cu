@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "../bench-stats.h"
 #include "../cublas-check.h"
 
 static __device__ __forceinline__ uint4 ld_stream(const __half* p) {
@@ -359,15 +360,6 @@ struct Contender {
 struct Shape {
   int m, n, k;
 };
-
-static float median(std::vector<float> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? NAN : v[v.size() / 2];
-}
-static float quantile(std::vector<float> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? NAN : v[size_t(q * double(v.size() - 1) + 0.5)];
-}
 
 int main(int argc, char** argv) {
   const int samples = argc > 1 ? std::atoi(argv[1]) : 15;

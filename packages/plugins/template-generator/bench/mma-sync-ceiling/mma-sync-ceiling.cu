@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "../bench-stats.h"
 #include "../cublas-check.h"
 
 constexpr int CHAINS = 8;  // independent accumulators per warp in the mma-only kernel
@@ -423,10 +424,6 @@ __global__ void __launch_bounds__(TILE_THREADS, 1)
 
 // ---- host side ----
 
-static double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(q * (v.size() - 1) + 0.5)];
-}
 
 struct Timing {
   double median, p10, p90;  // milliseconds per launch
@@ -453,7 +450,7 @@ static Timing time_launches(const std::function<void()>& launch, int per_sample,
   CHECK(cudaGetLastError());
   CHECK(cudaEventDestroy(e0));
   CHECK(cudaEventDestroy(e1));
-  return {quantile(ms, 0.5), quantile(ms, 0.1), quantile(ms, 0.9)};
+  return {median(ms), quantile(ms, 0.1), quantile(ms, 0.9)};
 }
 
 struct Bound {
